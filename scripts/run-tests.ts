@@ -1,0 +1,62 @@
+// Runs the node:test suites through tsx. Node 20 cannot expand test globs itself, so this finds
+// the files. Without --e2e: unit and route tests on PGlite, then again on PostgreSQL when
+// TEST_DATABASE_URL is set. With --e2e: the browser journeys in test/e2e.
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { ROOT } from '../src/platform/paths.ts'
+import { openDatabase } from '../src/platform/db.ts'
+import { migrateToLatest } from '../src/platform/migrate.ts'
+import { TEMPLATE } from '../test/helpers/test-db.ts'
+
+const e2e = process.argv.includes('--e2e')
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'))
+
+function find(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name)
+    if (statSync(path).isDirectory()) find(path, out)
+    else if (name.endsWith('.test.ts')) out.push(relative(ROOT, path))
+  }
+  return out
+}
+
+const all = [...find(join(ROOT, 'src')), ...find(join(ROOT, 'test'))].sort()
+let files = all.filter((f) => (e2e ? f.startsWith('test/e2e/') : !f.startsWith('test/e2e/')))
+if (only.length) files = files.filter((f) => only.some((o) => f.includes(o)))
+if (!files.length) {
+  console.error('No test files found')
+  process.exit(1)
+}
+
+// One migrated PGlite data directory, loaded by every test file instead of running initdb each time.
+async function buildTemplate() {
+  mkdirSync(join(ROOT, '.cache'), { recursive: true })
+  const database = await openDatabase({ kind: 'pglite', dataDir: null })
+  await migrateToLatest(database.db)
+  const dump = await database.pglite!.dumpDataDir('gzip')
+  writeFileSync(TEMPLATE, Buffer.from(await dump.arrayBuffer()))
+  await database.close()
+}
+
+const targets: ('pglite' | 'postgres')[] = e2e ? ['pglite'] : process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite']
+let failed = false
+const totals = { pass: 0, fail: 0 }
+await buildTemplate()
+for (const target of targets) {
+  console.log(`\n# Running ${files.length} test files on ${target}`)
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${join(ROOT, '.cache', `tap-${target}.txt`)}`, ...files], {
+    cwd: ROOT, stdio: 'inherit', env: { ...process.env, LANTERN_TEST_DB: target, NODE_ENV: 'test' },
+  })
+  if (result.status !== 0) failed = true
+  const tapFile = join(ROOT, '.cache', `tap-${target}.txt`)
+  if (existsSync(tapFile)) {
+    const { readFileSync } = await import('node:fs')
+    const tap = readFileSync(tapFile, 'utf8')
+    totals.pass += Number(/^# pass (\d+)/m.exec(tap)?.[1] ?? 0)
+    totals.fail += Number(/^# fail (\d+)/m.exec(tap)?.[1] ?? 0)
+  }
+}
+console.log(`\n# pass ${totals.pass}\n# fail ${totals.fail}`)
+console.log(`${totals.pass} passed, ${totals.fail} failed`)
+process.exit(failed || totals.fail > 0 ? 1 : 0)

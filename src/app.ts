@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto'
+import { join } from 'node:path'
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import fastifyStatic from '@fastify/static'
+import type { Config } from './config.ts'
+import type { Db } from './platform/db.ts'
+import type { Jobs } from './platform/jobs.ts'
+import { PUBLIC, type Access } from './platform/access.ts'
+import { security } from './platform/security.ts'
+import { authenticate } from './platform/authenticate.ts'
+import { createViewEnvironment, views, GOVUK_DIST, type NavItem, type PageContext } from './platform/views.ts'
+import { errorHandler, notFoundHandler } from './platform/error-pages.ts'
+import { NotFound } from './platform/errors.ts'
+import { PUBLIC_ASSETS, SRC } from './platform/paths.ts'
+import { authRoutes } from './modules/auth/routes.ts'
+import { linkRoutes } from './modules/auth/link-routes.ts'
+import { oidcRoutes } from './modules/auth/oidc-routes.ts'
+import { publicAuthorities } from './modules/auth/oidc.ts'
+import { pageRoutes } from './modules/pages/routes.ts'
+import { userRoutes } from './modules/users/routes.ts'
+import { organisationRoutes } from './modules/organisations/routes.ts'
+import { auditRoutes } from './modules/audit/routes.ts'
+import { calendarRoutes } from './modules/calendar/routes.ts'
+import { mailboxRoutes } from './modules/mailbox/routes.ts'
+import { VIEW_AUDIT } from './modules/audit/policy.ts'
+import { VIEW_CALENDAR } from './modules/calendar/policy.ts'
+import { ADMINISTER } from './modules/pages/policy.ts'
+
+export type Deps = {
+  config: Config
+  db: Db
+  jobs: Jobs
+  now: () => Date
+  /** Signs CSRF tokens; from SESSION_SECRET or generated once and kept in the database. */
+  secret: string
+  /** Encrypts TOTP seeds, OIDC client secrets and the OIDC sign-in cookie. */
+  totpKey: Buffer
+  logger?: boolean
+}
+
+// Navigation shows only what the user's roles allow, using the same rules that guard the routes.
+const NAVIGATION: { text: string; href: string; access?: Access }[] = [
+  { text: 'Home', href: '/' },
+  { text: 'School calendar', href: '/calendar', access: VIEW_CALENDAR },
+  { text: 'Administration', href: '/admin', access: ADMINISTER },
+  { text: 'Audit log', href: '/admin/audit', access: VIEW_AUDIT },
+  { text: 'Your account', href: '/account' },
+]
+
+function pageContext(deps: Deps) {
+  return async (request: FastifyRequest): Promise<PageContext> => {
+    const user = request.user
+    const path = request.url.split('?')[0]
+    let headerName = user?.laName
+    if (!headerName) {
+      // Before sign-in we do not know the LA; a single-LA deployment still shows its own name.
+      const authorities = await publicAuthorities(deps.db).catch(() => [])
+      headerName = authorities.length === 1 ? authorities[0].name : 'Lantern'
+    }
+    const navigation: NavItem[] = user
+      ? NAVIGATION.filter((n) => !n.access || (n.access.kind === 'user' && n.access.allow(user))).map((n) => ({
+          text: n.text, href: n.href,
+          active: n.href === '/' ? path === '/' : path === n.href || path.startsWith(`${n.href}/`) && !(n.href === '/admin' && path.startsWith('/admin/audit')),
+        }))
+      : []
+    return { user, headerName, navigation, mailbox: deps.config.mail.mailbox }
+  }
+}
+
+export async function createApp(deps: Deps): Promise<FastifyInstance> {
+  const development = deps.config.env === 'development'
+  const app = Fastify({
+    logger: deps.logger === false ? false : {
+      level: deps.config.logLevel,
+      // Log the path only: query strings can carry one-time tokens, and no personal data belongs in logs.
+      serializers: {
+        req: (req: { method: string; url: string; id: string }) => ({ method: req.method, path: req.url.split('?')[0], id: req.id }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    },
+    genReqId: () => randomUUID(),
+    trustProxy: deps.config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true },
+  })
+
+  // Set before any plugin registers: child contexts take the error handler in force when they are created.
+  app.setErrorHandler(errorHandler(development))
+  await app.register(security, { secret: deps.secret, cookieSecure: deps.config.cookieSecure, production: deps.config.env === 'production' })
+  await app.register(authenticate, {
+    db: deps.db, cookieSecure: deps.config.cookieSecure, now: deps.now,
+    limits: { idleMinutes: deps.config.sessionIdleMinutes, absoluteHours: deps.config.sessionAbsoluteHours },
+  })
+  await app.register(views, { env: createViewEnvironment(), context: pageContext(deps) })
+
+  // Static files are served by explicit routes so that they, like every route, declare their access.
+  await app.register(fastifyStatic, { root: PUBLIC_ASSETS, serve: false })
+  const govukAssets = join(GOVUK_DIST, 'govuk', 'assets')
+  app.get('/assets/*', { config: { access: PUBLIC } }, async (request, reply) => {
+    return reply.header('cache-control', 'public, max-age=86400').sendFile((request.params as Record<string, string>)['*'], govukAssets)
+  })
+  app.get('/govuk/:file', { config: { access: PUBLIC } }, async (request, reply) => {
+    const { file } = request.params as { file: string }
+    if (!/^govuk-frontend\.min\.(js|css)(\.map)?$/.test(file)) throw new NotFound()
+    return reply.header('cache-control', 'public, max-age=86400').sendFile(file, join(GOVUK_DIST, 'govuk'))
+  })
+  app.get('/public/:file', { config: { access: PUBLIC } }, async (request, reply) => {
+    const { file } = request.params as { file: string }
+    if (file === 'app.css') return reply.header('cache-control', 'public, max-age=3600').sendFile(file, PUBLIC_ASSETS)
+    if (['init.js', 'favicon.svg'].includes(file)) return reply.header('cache-control', 'public, max-age=3600').sendFile(file, join(SRC, 'public'))
+    throw new NotFound()
+  })
+
+  await app.register(pageRoutes(deps))
+  await app.register(authRoutes(deps))
+  await app.register(linkRoutes(deps))
+  await app.register(oidcRoutes(deps))
+  await app.register(userRoutes(deps))
+  await app.register(organisationRoutes(deps))
+  await app.register(auditRoutes(deps))
+  await app.register(calendarRoutes(deps))
+  if (deps.config.mail.mailbox) await app.register(mailboxRoutes(deps))
+  app.setNotFoundHandler(notFoundHandler)
+  return app
+}

@@ -1,0 +1,63 @@
+import type { Db } from '../../platform/db.ts'
+import type { Role } from '../../platform/access.ts'
+import { createLocalAuthority, countAuthorities } from '../local-authorities/service.ts'
+import { saveOrganisation } from '../organisations/service.ts'
+import { createUser } from '../users/service.ts'
+import { addClosure, addTerm } from '../calendar/service.ts'
+import { hashPassword } from '../auth/passwords.ts'
+
+// Everything here is fictional: Northmoor is not a real Local Authority, and 990 is not a real LA code.
+export const DEMO_LA = { code: '990', name: 'Northmoor Borough Council' }
+export const DEMO_PASSWORD = 'northmoor lantern demo'
+export const DEMO_USERS: { email: string; displayName: string; org: string; roles: Role[] }[] = [
+  { email: 'admin@northmoor.example', displayName: 'Alex Admin', org: 'Northmoor Borough Council', roles: ['la_admin', 'system_admin'] },
+  { email: 'cme.officer@northmoor.example', displayName: 'Casey Officer', org: 'Northmoor Children Missing Education team', roles: ['cme_officer', 'panel_member'] },
+  { email: 'school@riverside.example', displayName: 'Sam School', org: 'Riverside Academy', roles: ['school_user'] },
+  { email: 'auditor@northmoor.example', displayName: 'Ari Auditor', org: 'Northmoor Borough Council', roles: ['auditor'] },
+]
+
+const ORGANISATIONS = [
+  { name: 'Northmoor Children Missing Education team', kind: 'la_team' as const, urn: null },
+  { name: 'Northmoor Virtual School', kind: 'la_team' as const, urn: null },
+  { name: 'Riverside Academy', kind: 'school' as const, urn: '990001' },
+  { name: 'Northmoor Police Safeguarding Hub', kind: 'police' as const, urn: null },
+  { name: 'Northmoor Community Health', kind: 'health' as const, urn: null },
+]
+
+const TERMS = [
+  { name: 'Autumn term 2025', startsOn: '2025-09-02', endsOn: '2025-12-19' },
+  { name: 'Spring term 2026', startsOn: '2026-01-05', endsOn: '2026-03-27' },
+  { name: 'Summer term 2026', startsOn: '2026-04-13', endsOn: '2026-07-21' },
+  { name: 'Autumn term 2026', startsOn: '2026-09-02', endsOn: '2026-12-18' },
+  { name: 'Spring term 2027', startsOn: '2027-01-04', endsOn: '2027-03-25' },
+  { name: 'Summer term 2027', startsOn: '2027-04-12', endsOn: '2027-07-21' },
+]
+const CLOSURES = [
+  { kind: 'half_term' as const, description: 'Autumn half term', startsOn: '2025-10-27', endsOn: '2025-10-31' },
+  { kind: 'half_term' as const, description: 'Spring half term', startsOn: '2026-02-16', endsOn: '2026-02-20' },
+  { kind: 'half_term' as const, description: 'Summer half term', startsOn: '2026-05-26', endsOn: '2026-05-29' },
+  { kind: 'inset' as const, description: 'INSET day', startsOn: '2026-09-02', endsOn: '2026-09-02' },
+  { kind: 'half_term' as const, description: 'Autumn half term', startsOn: '2026-10-26', endsOn: '2026-10-30' },
+  { kind: 'half_term' as const, description: 'Spring half term', startsOn: '2027-02-15', endsOn: '2027-02-19' },
+  { kind: 'half_term' as const, description: 'Summer half term', startsOn: '2027-06-01', endsOn: '2027-06-04' },
+]
+
+/** Creates the fictional demo LA with its organisations, users and calendar, once. Returns false if data exists. */
+export async function seedDemo(db: Db, now: Date): Promise<boolean> {
+  if ((await countAuthorities(db)) > 0) return false
+  const by = 'demo seed'
+  const { laId, organisationId } = await createLocalAuthority(db, DEMO_LA, by, now)
+  const actor = { laId, userId: null, label: by, ip: null }
+  const orgIds = new Map<string, string>([[DEMO_LA.name, organisationId]])
+  for (const org of ORGANISATIONS) {
+    const saved = await saveOrganisation(db, actor, undefined, org, now)
+    if (saved.ok) orgIds.set(org.name, saved.id)
+  }
+  const passwordHash = await hashPassword(DEMO_PASSWORD)
+  for (const u of DEMO_USERS) {
+    await createUser(db, laId, by, { email: u.email, displayName: u.displayName, organisationId: orgIds.get(u.org)!, roles: u.roles, passwordHash }, now)
+  }
+  for (const term of TERMS) await addTerm(db, actor, term, now)
+  for (const closure of CLOSURES) await addClosure(db, actor, closure, now)
+  return true
+}

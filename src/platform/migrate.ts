@@ -1,0 +1,25 @@
+import { Migrator, type Migration } from 'kysely'
+import type { Db } from './db.ts'
+import * as m0001 from '../../migrations/0001_platform.ts'
+
+// Listed here rather than read from disk, so migrations compile with the app and run the same
+// under tsx, tsc output or a bundler. Forward-only: add a new file, never edit a merged one.
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_platform': m0001,
+}
+
+function migrator(db: Db): Migrator {
+  return new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } })
+}
+
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const { error, results } = await migrator(db).migrateToLatest()
+  if (error) throw error instanceof Error ? error : new Error(String(error))
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+}
+
+/** Names of migrations the code knows but the database has not applied. */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  const all = await migrator(db).getMigrations()
+  return all.filter((m) => !m.executedAt).map((m) => m.name)
+}

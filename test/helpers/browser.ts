@@ -1,0 +1,18 @@
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { AxeBuilder } from '@axe-core/playwright'
+import assert from 'node:assert/strict'
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'],
+  })
+}
+
+/** Runs axe for WCAG 2.2 AA on the page and fails with the list of violations, if any. */
+export async function expectAccessible(page: Page, label: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze()
+  const problems = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`)
+  assert.deepEqual(problems, [], `Accessibility violations on ${label} (${page.url()})`)
+}
