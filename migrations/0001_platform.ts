@@ -126,6 +126,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create index audit_event_record_idx on audit_event (local_authority_id, record_type, record_id);
     create index audit_event_actor_idx on audit_event (local_authority_id, actor_user_id, occurred_at);
     create index audit_event_time_idx on audit_event (local_authority_id, occurred_at);
+    create index audit_event_action_idx on audit_event (local_authority_id, action, seq);
 
     -- The latest entry of each LA's chain. Locking this row serialises audit writes per LA,
     -- so two transactions can never both chain onto the same previous entry.

@@ -2,7 +2,7 @@
 // the files. Without --e2e: unit and route tests on PGlite, then again on PostgreSQL when
 // TEST_DATABASE_URL is set. With --e2e: the browser journeys in test/e2e.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { ROOT } from '../src/platform/paths.ts'
 import { openDatabase } from '../src/platform/db.ts'
@@ -35,7 +35,10 @@ async function buildTemplate() {
   const database = await openDatabase({ kind: 'pglite', dataDir: null })
   await migrateToLatest(database.db)
   const dump = await database.pglite!.dumpDataDir('gzip')
-  writeFileSync(TEMPLATE, Buffer.from(await dump.arrayBuffer()))
+  // Written aside then renamed, so a test file never loads a half-written template.
+  const partial = `${TEMPLATE}.${process.pid}`
+  writeFileSync(partial, Buffer.from(await dump.arrayBuffer()))
+  renameSync(partial, TEMPLATE)
   await database.close()
 }
 
@@ -51,7 +54,6 @@ for (const target of targets) {
   if (result.status !== 0) failed = true
   const tapFile = join(ROOT, '.cache', `tap-${target}.txt`)
   if (existsSync(tapFile)) {
-    const { readFileSync } = await import('node:fs')
     const tap = readFileSync(tapFile, 'utf8')
     totals.pass += Number(/^# pass (\d+)/m.exec(tap)?.[1] ?? 0)
     totals.fail += Number(/^# fail (\d+)/m.exec(tap)?.[1] ?? 0)

@@ -31,6 +31,15 @@ export function formatDateTime(value: Date | string | null | undefined): string 
   return `${dateFormat.format(d)} at ${timeFormat.format(d).replace(' ', '').toLowerCase()}`
 }
 
+const shortFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: LONDON })
+
+/** "4 Jun 2026, 3:04pm" for dense tables. */
+export function formatShortDateTime(value: Date | string | null | undefined): string {
+  if (!value) return ''
+  const d = new Date(value)
+  return `${shortFormat.format(d)}, ${timeFormat.format(d).replace(' ', '').toLowerCase()}`
+}
+
 export function createViewEnvironment(): nunjucks.Environment {
   const env = new nunjucks.Environment(
     new nunjucks.FileSystemLoader([join(SRC, 'views'), join(SRC, 'modules'), GOVUK_DIST], { noCache: false }),
@@ -38,6 +47,7 @@ export function createViewEnvironment(): nunjucks.Environment {
   )
   env.addFilter('date', formatDate)
   env.addFilter('dateTime', formatDateTime)
+  env.addFilter('shortDateTime', formatShortDateTime)
   env.addFilter('roleLabel', (role: Role) => ROLE_LABELS[role] ?? role)
   return env
 }

@@ -7,9 +7,10 @@ import { dateFields, toFormErrors } from '../../platform/forms.ts'
 import { PAGE_SIZE, pageNumber, pagination } from '../../platform/pagination.ts'
 import { csvLine } from '../../platform/csv.ts'
 import { VIEW_AUDIT } from './policy.ts'
-import { countAuditEvents, listAuditEvents, listRecordTypes, type AuditFilter } from './queries.ts'
+import { countAuditEvents, listActions, listAuditEvents, listRecordTypes, type AuditFilter } from './queries.ts'
 
 const EXPORT_LIMIT = 100_000
+const COUNT_CAP = 10_000
 
 function readFilter(request: FastifyRequest) {
   const q = request.query as Record<string, string | undefined>
@@ -38,12 +39,14 @@ export function auditRoutes(deps: Deps): FastifyPluginAsync {
       const page = pageNumber((request.query as Record<string, string>).page)
       const result = await withTenant(deps.db, { laId: user.laId, userId: user.id }, async (tx) => ({
         rows: errors ? [] : await listAuditEvents(tx, filter, PAGE_SIZE, (page - 1) * PAGE_SIZE),
-        total: errors ? 0 : await countAuditEvents(tx, filter),
+        total: errors ? 0 : await countAuditEvents(tx, filter, Math.max(COUNT_CAP, page * PAGE_SIZE + 1)),
         recordTypes: await listRecordTypes(tx),
+        actions: await listActions(tx),
       }))
       const exportQuery = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => Boolean(e[1]))).toString()
       return reply.page('audit/views/list.njk', {
-        title: 'Audit log', events: result.rows, recordTypes: result.recordTypes, values: query, errors,
+        title: 'Audit log', events: result.rows, recordTypes: result.recordTypes, actions: result.actions, values: query, errors,
+        totalCapped: result.total >= COUNT_CAP,
         pager: pagination('/admin/audit', query, page, result.total), exportHref: `/admin/audit/export.csv${exportQuery ? `?${exportQuery}` : ''}`,
       }, errors ? 400 : 200)
     })

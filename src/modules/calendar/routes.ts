@@ -45,9 +45,19 @@ export function calendarRoutes(deps: Deps): FastifyPluginAsync {
         return { terms, closures, bankHolidays, result }
       })
       const canEdit = EDIT_CALENDAR.kind === 'user' && EDIT_CALENDAR.allow(user)
+      // Show one academic year (1 September to 31 August) at a time; the current one by default.
+      const today = deps.now().toISOString().slice(0, 10)
+      const currentYear = Number(today.slice(0, 4)) - (today.slice(5) < '09-01' ? 1 : 0)
+      const year = /^\d{4}$/.test(query.year ?? '') && Math.abs(Number(query.year) - currentYear) < 50 ? Number(query.year) : currentYear
+      const [yearStart, yearEnd] = [`${year}-09-01`, `${year + 1}-08-31`]
+      const inYear = (r: { startsOn: string; endsOn: string }) => r.endsOn >= yearStart && r.startsOn <= yearEnd
+      data.terms = data.terms.filter(inYear)
+      data.closures = data.closures.filter(inYear)
+      data.bankHolidays = data.bankHolidays.filter((h) => h.date >= yearStart && h.date <= yearEnd)
       const done = { term: 'Term added', closure: 'Day added', holiday: 'Bank holiday saved', removed: 'Removed from the calendar' }[query.done ?? '']
       return reply.page('calendar/views/overview.njk', {
         title: 'School calendar', ...data, canEdit, values: query, calc, errors: calc.asked ? calc.errors : undefined, flash: done,
+        year: { label: `${year} to ${year + 1}`, previous: `/calendar?year=${year - 1}`, next: `/calendar?year=${year + 1}`, previousLabel: `${year - 1} to ${year}`, nextLabel: `${year + 1} to ${year + 2}` },
       }, calc.asked && calc.errors ? 400 : 200)
     })
 

@@ -4,9 +4,10 @@ import { checkboxes, email, text } from '../../platform/forms.ts'
 
 const organisationId = z.uuid({ error: 'Select an organisation' })
 
+// Keys in the order the fields appear, so the error summary lists problems in page order.
 export const inviteForm = z.object({
-  email: email('Enter their work email address'),
   displayName: text('Enter their full name', 200, 'Name must be 200 characters or fewer'),
+  email: email('Enter their work email address'),
   organisationId,
   roles: checkboxes(ROLES, 'Select at least one role'),
 })

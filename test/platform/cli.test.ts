@@ -1,0 +1,103 @@
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ROOT } from '../../src/platform/paths.ts'
+import { lockDataDir } from '../../src/platform/lock.ts'
+import { loadConfig, ConfigError } from '../../src/config.ts'
+import { usingPostgres } from '../helpers/test-db.ts'
+
+type Run = { code: number | null; out: string; err: string }
+
+function lantern(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), ...args], {
+      cwd: ROOT, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env },
+    })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (c) => (out += c))
+    child.stderr.on('data', (c) => (err += c))
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`lantern ${args.join(' ')} timed out: ${out}${err}`)) }, timeoutMs)
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, out, err }) })
+  })
+}
+
+describe('configuration', () => {
+  it('reports every bad setting at once', () => {
+    assert.throws(() => loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', SESSION_SECRET: 'short' }), (err: unknown) => {
+      assert.ok(err instanceof ConfigError)
+      assert.equal(err.problems.length, 3)
+      assert.match(err.message, /PORT/)
+      assert.match(err.message, /DATABASE_URL/)
+      assert.match(err.message, /SESSION_SECRET/)
+      return true
+    })
+  })
+
+  it('insists on a secret and a base URL in production', () => {
+    assert.throws(() => loadConfig({ NODE_ENV: 'production' }), /SESSION_SECRET must be set in production[\s\S]*BASE_URL must be set/)
+  })
+
+  it('has safe production defaults: secure cookies, no demo data, no mailbox', () => {
+    const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), BASE_URL: 'https://lantern.example.gov.uk', MAILBOX: 'true', DEMO: 'true' })
+    assert.deepEqual([config.cookieSecure, config.demo, config.mail.mailbox], [true, false, false])
+  })
+})
+
+// These commands run against the embedded database whatever the test target, so once is enough.
+describe('lantern command line on the embedded database', { skip: usingPostgres() && 'covered by the PGlite pass' }, () => {
+  let dir: string
+  let env: Record<string, string>
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'lantern-cli-'))
+    env = { DATA_DIR: join(dir, 'data') }
+  })
+  after(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('fails with one clear message when settings are bad', async () => {
+    const run = await lantern(['migrate'], { ...env, PORT: 'not-a-port' })
+    assert.equal(run.code, 1)
+    assert.match(run.err, /Lantern cannot start because of its settings:\n {2}- PORT must be a port number/)
+    assert.doesNotMatch(run.err, /at .*\.ts:\d+/, 'no stack trace')
+  })
+
+  it('migrates, seeds the demo LA, verifies the audit chain, and backs up and restores', async () => {
+    assert.match((await lantern(['migrate'], env)).out, /Applied: 0001_platform/)
+    assert.match((await lantern(['seed'], env)).out, /Created the demo Local Authority/)
+    assert.match((await lantern(['seed'], env)).out, /already has data/)
+    const invite = await lantern(['users', 'create', '--la', '990', '--email', 'new.person@northmoor.example', '--name', 'New Person', '--organisation', 'Northmoor Virtual School', '--role', 'virtual_school_officer'], env)
+    assert.equal(invite.code, 0, invite.err)
+    const verified = await lantern(['audit', 'verify'], env)
+    assert.equal(verified.code, 0, verified.err)
+    assert.match(verified.out, /Northmoor Borough Council: \d+ entries, chain intact/)
+
+    const backup = join(dir, 'backup.tar.gz')
+    assert.equal((await lantern(['backup', backup], env)).code, 0)
+    assert.ok(existsSync(backup))
+    const restored = await lantern(['restore', backup], env)
+    assert.equal(restored.code, 0, restored.err)
+    assert.match(restored.out, /previous data is kept in/)
+    assert.match((await lantern(['audit', 'verify'], env)).out, /chain intact/)
+  })
+
+  it('refuses bad arguments with a usage message', async () => {
+    const run = await lantern(['users', 'create', '--la', '990'], env)
+    assert.equal(run.code, 1)
+    assert.match(run.err, /Give --email, --name, --organisation, --role/)
+  })
+
+  it('refuses to open a data folder another process is using', async () => {
+    const release = await lockDataDir(env.DATA_DIR)
+    try {
+      const run = await lantern(['serve'], { ...env, PORT: '0' })
+      assert.equal(run.code, 1)
+      assert.match(run.err, /Another Lantern process is already using the data folder/)
+    } finally {
+      await release()
+    }
+  })
+})
