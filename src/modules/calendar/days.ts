@@ -4,9 +4,12 @@
 export type DateRange = { startsOn: string; endsOn: string }
 export type Calendar = { terms: DateRange[]; closures: DateRange[]; bankHolidays: Set<string> }
 
+const longDate = (iso: string) =>
+  new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${iso}T00:00:00Z`))
+
 export class CalendarGap extends Error {
-  constructor(public readonly after: string) {
-    super(`The school calendar has no term dates after ${after}. Add the next terms to count school days that far.`)
+  constructor(public readonly boundary: string, direction: 'after' | 'before' = 'after') {
+    super(`The school calendar has no term dates ${direction} ${longDate(boundary)}. Add the ${direction === 'after' ? 'next' : 'earlier'} terms to count school days that far.`)
   }
 }
 
@@ -32,7 +35,10 @@ function step(cal: Calendar, from: string, n: number, test: (iso: string) => boo
   while (remaining > 0) {
     day = addCalendarDays(day, direction)
     if (limit && direction > 0 && day > limit) throw new CalendarGap(limit)
-    if (direction < 0 && school && day < cal.terms.reduce((min, t) => (t.startsOn < min ? t.startsOn : min), '9999-12-31')) throw new CalendarGap(day)
+    if (direction < 0 && school) {
+      const first = cal.terms.reduce((min, t) => (t.startsOn < min ? t.startsOn : min), '9999-12-31')
+      if (day < first) throw new CalendarGap(first, 'before')
+    }
     if (test(day)) remaining--
   }
   return day
