@@ -76,6 +76,8 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
       serializers: {
         req: (req: { method: string; url: string; id: string }) => ({ method: req.method, path: req.url.split('?')[0], id: req.id }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+        // Database errors carry the offending values in `detail` (an email, a name): keep them out of logs.
+        err: (err: Error & { code?: string }) => ({ type: err.name, message: err.message, code: err.code, stack: err.stack ?? '' }),
       },
     },
     genReqId: () => randomUUID(),
