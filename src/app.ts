@@ -26,6 +26,15 @@ import { VIEW_AUDIT } from './modules/audit/policy.ts'
 import { VIEW_CALENDAR } from './modules/calendar/policy.ts'
 import { ADMINISTER } from './modules/pages/policy.ts'
 
+export type RouteInfo = { method: string; url: string; access: Access | undefined }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route with its access rule: the access-matrix test checks each against each role. */
+    lanternRoutes: RouteInfo[]
+  }
+}
+
 export type Deps = {
   config: Config
   db: Db
@@ -86,6 +95,11 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true },
   })
 
+  const routes: RouteInfo[] = []
+  app.decorate('lanternRoutes', routes)
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url, access: route.config?.access })
+  })
   // Set before any plugin registers: child contexts take the error handler in force when they are created.
   app.setErrorHandler(errorHandler(development))
   await app.register(security, { secret: deps.secret, cookieSecure: deps.config.cookieSecure, production: deps.config.env === 'production' })
