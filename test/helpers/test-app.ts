@@ -7,6 +7,7 @@ import { loadConfig, type Config } from '../../src/config.ts'
 import { withTenant, type Database } from '../../src/platform/db.ts'
 import { hmac, seal, deriveKey } from '../../src/platform/crypto.ts'
 import { inlineJobs } from '../../src/platform/jobs.ts'
+import { createTransport, deliverPendingEmail, SEND_EMAIL_JOB } from '../../src/platform/mail.ts'
 import { createSession } from '../../src/platform/sessions.ts'
 import type { Role } from '../../src/platform/access.ts'
 import { createLocalAuthority } from '../../src/modules/local-authorities/service.ts'
@@ -54,7 +55,9 @@ export async function testApp(t: TestContext | { after(fn: () => Promise<void>):
   const jobs = inlineJobs((err) => { throw err })
   const deps: Deps = { config, db: database.db, jobs, now, secret: SECRET, totpKey: deriveKey(SECRET, 'secrets'), logger: false }
   const app = await createApp(deps)
-  await jobs.start([])
+  // Email goes through the real outbox and job; with no SMTP or Notify configured it stays readable there.
+  const transport = createTransport(config.mail)
+  await jobs.start([{ name: SEND_EMAIL_JOB, handler: async () => { await deliverPendingEmail(database.db, transport, now) } }])
   t.after(async () => {
     await app.close()
     if (!opts.database) await database.close()

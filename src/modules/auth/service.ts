@@ -6,7 +6,7 @@ import { createSession, endAllSessions, endSession, setSessionStage, type Sessio
 import { withinRateLimit } from '../../platform/rate-limit.ts'
 import * as q from './queries.ts'
 import { verifyPassword } from './passwords.ts'
-import { checkTotp, hashRecoveryCode, newRecoveryCodes, newTotpSecret, qrDataUrl, totpUri } from './totp.ts'
+import { hashRecoveryCode, matchingStep, newRecoveryCodes, newTotpSecret, qrDataUrl, totpUri } from './totp.ts'
 
 export type AuthDeps = { db: Db; now: () => Date; config: Config; totpKey: Buffer }
 export type Client = { ip: string; userAgent: string | null }
@@ -61,16 +61,11 @@ export async function verifySecondFactor(deps: AuthDeps, session: Session, code:
     const trimmed = code.replace(/\s/g, '')
     let accepted = false
     if (/^\d{6}$/.test(trimmed)) {
-      const step = Math.floor(now.getTime() / 30_000)
       const secret = unseal(deps.totpKey, user.totpSecret)
-      // Each code works once: refuse a step at or before the last one used, so a seen code cannot be replayed.
-      for (const candidate of [step - 1, step, step + 1]) {
-        if (user.totpLastStep !== null && candidate <= Number(user.totpLastStep)) continue
-        if (await checkTotp(secret, trimmed, new Date(candidate * 30_000))) {
-          await q.setTotpLastStep(tx, user.id, candidate)
-          accepted = true
-          break
-        }
+      const step = await matchingStep(secret, trimmed, now, user.totpLastStep === null ? null : Number(user.totpLastStep))
+      if (step !== undefined) {
+        await q.setTotpLastStep(tx, user.id, step)
+        accepted = true
       }
     } else if (trimmed.length >= 12 && (await q.useRecoveryCode(tx, user.id, hashRecoveryCode(trimmed), now))) {
       accepted = true
@@ -112,12 +107,7 @@ export async function completeTotpEnrolment(deps: AuthDeps, session: Session, co
     const user = await q.findSignInUser(tx, session.userId)
     if (!user?.totpSecret || user.totpEnabledAt) return { ok: false } as const
     const secret = unseal(deps.totpKey, user.totpSecret)
-    const trimmed = code.replace(/\s/g, '')
-    const step = Math.floor(now.getTime() / 30_000)
-    let usedStep: number | undefined
-    for (const candidate of [step - 1, step, step + 1]) {
-      if (await checkTotp(secret, trimmed, new Date(candidate * 30_000))) usedStep = candidate
-    }
+    const usedStep = await matchingStep(secret, code.replace(/\s/g, ''), now, null)
     if (usedStep === undefined) return { ok: false } as const
     await q.enableTotp(tx, user.id, usedStep, now)
     const recoveryCodes = newRecoveryCodes()

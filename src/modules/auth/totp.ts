@@ -13,11 +13,24 @@ export function totpUri(secret: string, account: string, issuer: string): string
 
 export const qrDataUrl = (uri: string): Promise<string> => QRCode.toDataURL(uri, { margin: 1, width: 200, errorCorrectionLevel: 'M' })
 
-/** Accepts the current code and one step either side, for clocks that drift. */
-export async function checkTotp(secret: string, code: string, now: Date): Promise<boolean> {
+/** Whether the code is the one for the 30-second step containing `at`, exactly. */
+export async function isCodeForStep(secret: string, code: string, at: Date): Promise<boolean> {
   if (!/^\d{6}$/.test(code)) return false
-  const result = await verify({ secret, token: code, epoch: Math.floor(now.getTime() / 1000), epochTolerance: 30 })
+  const result = await verify({ secret, token: code, epoch: Math.floor(at.getTime() / 1000), epochTolerance: 0 })
   return result.valid
+}
+
+/**
+ * The time step (30-second window number) a code belongs to, trying the current step and one either
+ * side for clocks that drift, and skipping steps at or before `after` so a used code cannot be replayed.
+ */
+export async function matchingStep(secret: string, code: string, now: Date, after: number | null): Promise<number | undefined> {
+  const step = Math.floor(now.getTime() / 30_000)
+  for (const candidate of [step - 1, step, step + 1]) {
+    if (after !== null && candidate <= after) continue
+    if (await isCodeForStep(secret, code, new Date(candidate * 30_000))) return candidate
+  }
+  return undefined
 }
 
 export const totpCode = (secret: string, now: Date): Promise<string> => generate({ secret, epoch: Math.floor(now.getTime() / 1000) })
