@@ -13,12 +13,13 @@ export type UserRow = {
   roles: Role[]
   lastSignInAt: Date | null
   totpEnabled: boolean
+  hasPassword: boolean
   updatedAt: Date
 }
 
 const SELECT_USER = sql`
   select u.id, u.email, u.display_name as "displayName", u.status, u.organisation_id as "organisationId",
-    o.name as "organisationName", u.last_sign_in_at as "lastSignInAt", u.totp_enabled_at is not null as "totpEnabled",
+    o.name as "organisationName", u.last_sign_in_at as "lastSignInAt", u.totp_enabled_at is not null as "totpEnabled", u.password_hash is not null as "hasPassword",
     u.updated_at as "updatedAt",
     coalesce((select array_agg(r.role order by r.role) from user_role r
       where r.local_authority_id = u.local_authority_id and r.user_id = u.id), '{}') as roles

@@ -90,7 +90,7 @@ export async function reactivateUser(deps: UsersDeps, actor: CurrentUser, ip: st
     assertCanEdit(actor, target)
     if (target.status !== 'deactivated') return
     // Someone deactivated before accepting their invitation goes back to invited and needs a new link.
-    const status = target.lastSignInAt || target.totpEnabled ? 'active' : 'invited'
+    const status = target.hasPassword ? 'active' : 'invited'
     await q.setUserStatus(tx, id, status, now)
     await recordAudit(tx, actorFor(actor, ip), { action: 'user.reactivated', recordType: 'user', recordId: id, reason }, now)
   })
