@@ -69,9 +69,15 @@ export function oidcRoutes(deps: Deps): FastifyPluginAsync {
       const form = parseForm(settingsForm, body)
       const existing = await withTenant(deps.db, { laId: user.laId, userId: user.id }, (tx) => findOidcSetting(tx, user.laId))
       const view = { title: 'Single sign-on', values: { ...body, clientSecret: '' }, hasSecret: Boolean(existing), redirectUri: redirectUri(deps.config.baseUrl), backLink: '/admin' }
-      if (!form.ok) return reply.page('auth/views/oidc-settings.njk', { ...view, errors: form.errors }, 400)
-      if (!form.value.clientSecret && !existing) {
-        return reply.page('auth/views/oidc-settings.njk', { ...view, errors: { summary: [{ text: 'Enter the client secret', href: '#clientSecret' }], fields: { clientSecret: { text: 'Enter the client secret' } } } }, 400)
+      // A secret is needed the first time; after that a blank field keeps the saved one.
+      const secretMissing = !existing && !(typeof body.clientSecret === 'string' && body.clientSecret.trim())
+      if (!form.ok || secretMissing) {
+        const errors = form.ok ? { summary: [], fields: {} } : form.errors
+        if (secretMissing) {
+          errors.fields.clientSecret = { text: 'Enter the client secret' }
+          errors.summary.push({ text: 'Enter the client secret', href: '#clientSecret' })
+        }
+        return reply.page('auth/views/oidc-settings.njk', { ...view, errors }, 400)
       }
       const now = deps.now()
       await withTenant(deps.db, { laId: user.laId, userId: user.id }, async (tx) => {
