@@ -22,6 +22,8 @@ import { organisationRoutes } from './modules/organisations/routes.ts'
 import { auditRoutes } from './modules/audit/routes.ts'
 import { calendarRoutes } from './modules/calendar/routes.ts'
 import { mailboxRoutes } from './modules/mailbox/routes.ts'
+import { registerRoutes } from './modules/register/routes.ts'
+import { VIEW_REGISTER } from './modules/register/policy.ts'
 import { VIEW_AUDIT } from './modules/audit/policy.ts'
 import { VIEW_CALENDAR } from './modules/calendar/policy.ts'
 import { ADMINISTER } from './modules/pages/policy.ts'
@@ -50,6 +52,8 @@ export type Deps = {
 // Navigation shows only what the user's roles allow, using the same rules that guard the routes.
 const NAVIGATION: { text: string; href: string; access?: Access }[] = [
   { text: 'Home', href: '/' },
+  { text: 'Register', href: '/register', access: VIEW_REGISTER },
+  { text: 'Referrals', href: '/referrals' },
   { text: 'School calendar', href: '/calendar', access: VIEW_CALENDAR },
   { text: 'Administration', href: '/admin', access: ADMINISTER },
   { text: 'Audit log', href: '/admin/audit', access: VIEW_AUDIT },
@@ -135,6 +139,7 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(organisationRoutes(deps))
   await app.register(auditRoutes(deps))
   await app.register(calendarRoutes(deps))
+  await app.register(registerRoutes(deps))
   if (deps.config.mail.mailbox) await app.register(mailboxRoutes(deps))
   app.setNotFoundHandler(notFoundHandler)
   return app

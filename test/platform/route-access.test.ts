@@ -67,6 +67,11 @@ const EXPECTED: Record<string, Expected> = {
   'POST /calendar/bank-holidays': ADMINS,
   'POST /calendar/:kind/:key/remove': ADMINS,
   'GET /mailbox': 'public',
+  'GET /referrals/new': 'any user',
+  'POST /referrals': 'any user',
+  'GET /referrals': 'any user',
+  'GET /register': ['cme_officer', 'auditor'],
+  'GET /children/:id': ['cme_officer', 'auditor'],
 }
 
 const PARAMS: Record<string, string> = { ':laCode': '990', ':file': 'init.js', ':kind': 'terms', '*': 'images/favicon.ico' }

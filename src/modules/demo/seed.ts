@@ -5,6 +5,7 @@ import { saveOrganisation } from '../organisations/service.ts'
 import { createUser } from '../users/service.ts'
 import { addClosure, addTerm } from '../calendar/service.ts'
 import { hashPassword } from '../auth/passwords.ts'
+import { makeReferral } from '../register/service.ts'
 
 // Everything here is fictional: Northmoor is not a real Local Authority, and 990 is not a real LA code.
 export const DEMO_LA = { code: '990', name: 'Northmoor Borough Council' }
@@ -42,6 +43,16 @@ const CLOSURES = [
   { kind: 'half_term' as const, description: 'Summer half term', startsOn: '2027-06-01', endsOn: '2027-06-04' },
 ]
 
+// Invented children: names, dates and addresses are made up, and the UPNs use the fictional LA code 990.
+const DEMO_REFERRALS: { forename: string; surname: string; dateOfBirth?: string; sex: 'female' | 'male' | 'unknown'; addressLine1?: string; town?: string; postcode?: string; concern: string; whereaboutsKnown: 'yes' | 'no'; concerns?: ('child_protection_plan' | 'looked_after' | 'safety_concerns' | 'exploitation_concerns')[] }[] = [
+  { forename: 'Ellis', surname: 'Brackenfold', dateOfBirth: '2012-05-14', sex: 'male', addressLine1: '4 Mill Lane', town: 'Northmoor', concern: 'Not seen at Riverside Academy since half term; the family say they are moving away.', whereaboutsKnown: 'yes' },
+  { forename: 'Priya', surname: 'Ashcombe', dateOfBirth: '2014-11-02', sex: 'female', concern: 'Neighbour reports a girl of primary age at home every weekday.', whereaboutsKnown: 'yes' },
+  { forename: 'Tomasz', surname: 'Quillfield', dateOfBirth: '2011-01-23', sex: 'male', concern: 'Removed from roll after 20 days of unexplained absence; phone numbers do not connect.', whereaboutsKnown: 'no' },
+  { forename: 'Maisie', surname: 'Thornbury', dateOfBirth: '2013-08-30', sex: 'female', addressLine1: '17 Harrow Court', town: 'Northmoor', concern: 'Child on a protection plan; school place refused twice.', whereaboutsKnown: 'yes', concerns: ['child_protection_plan'] },
+  { forename: 'Kofi', surname: 'Elmstead', dateOfBirth: '2010-03-09', sex: 'male', concern: 'Seen with older youths during school hours; not on any roll we know of.', whereaboutsKnown: 'yes', concerns: ['exploitation_concerns'] },
+  { forename: 'Ruby', surname: 'Penhallow', sex: 'female', concern: 'Arrived in the area in the summer; no school application received.', whereaboutsKnown: 'yes' },
+]
+
 /** Creates the fictional demo LA with its organisations, users and calendar, once. Returns false if data exists. */
 export async function seedDemo(db: Db, now: Date): Promise<boolean> {
   if ((await countAuthorities(db)) > 0) return false
@@ -54,8 +65,17 @@ export async function seedDemo(db: Db, now: Date): Promise<boolean> {
     if (saved.ok) orgIds.set(org.name, saved.id)
   }
   const passwordHash = await hashPassword(DEMO_PASSWORD)
+  const userIds = new Map<string, string>()
   for (const u of DEMO_USERS) {
-    await createUser(db, laId, by, { email: u.email, displayName: u.displayName, organisationId: orgIds.get(u.org)!, roles: u.roles, passwordHash }, now)
+    userIds.set(u.email, await createUser(db, laId, by, { email: u.email, displayName: u.displayName, organisationId: orgIds.get(u.org)!, roles: u.roles, passwordHash }, now))
+  }
+  const school = DEMO_USERS[2]
+  const referrer = {
+    id: userIds.get(school.email)!, laId, laName: DEMO_LA.name, email: school.email, displayName: school.displayName,
+    organisationId: orgIds.get(school.org)!, organisationName: school.org, roles: school.roles, sessionId: '',
+  }
+  for (const [i, r] of DEMO_REFERRALS.entries()) {
+    await makeReferral(db, referrer, '127.0.0.1', { upn: undefined, nhsNumber: undefined, dateLastSeen: undefined, dateOfBirth: undefined, addressLine1: undefined, town: undefined, postcode: undefined, ...r, concerns: r.concerns ?? [] }, new Date(now.getTime() - (DEMO_REFERRALS.length - i) * 86_400_000))
   }
   for (const term of TERMS) await addTerm(db, actor, term, now)
   for (const closure of CLOSURES) await addClosure(db, actor, closure, now)

@@ -8,6 +8,7 @@ import { MANAGE_USERS } from '../users/policy.ts'
 import { VIEW_AUDIT } from '../audit/policy.ts'
 import { EDIT_CALENDAR } from '../calendar/policy.ts'
 import { CONFIGURE_SIGN_IN } from '../auth/policy.ts'
+import { VIEW_REGISTER } from '../register/policy.ts'
 
 /** The home page, the administration index, statutory footer pages and health checks. */
 export function pageRoutes(deps: Deps): FastifyPluginAsync {
@@ -18,6 +19,7 @@ export function pageRoutes(deps: Deps): FastifyPluginAsync {
         manageUsers: MANAGE_USERS.kind === 'user' && MANAGE_USERS.allow(user),
         viewAudit: VIEW_AUDIT.kind === 'user' && VIEW_AUDIT.allow(user),
         editCalendar: EDIT_CALENDAR.kind === 'user' && EDIT_CALENDAR.allow(user),
+        viewRegister: VIEW_REGISTER.kind === 'user' && VIEW_REGISTER.allow(user),
       }
       return reply.page('pages/views/home.njk', { title: 'Home', can })
     })

@@ -1,0 +1,180 @@
+import { sql } from 'kysely'
+import type { Db } from '../../platform/db.ts'
+
+export const OPEN_STATUSES = ['referred', 'making_enquiries', 'located_awaiting_place'] as const
+export const STATUSES = [...OPEN_STATUSES, 'placed', 'elective_home_education', 'left_la', 'left_country', 'other_resolution'] as const
+export type CaseStatus = (typeof STATUSES)[number]
+export const STATUS_LABELS: Record<CaseStatus, string> = {
+  referred: 'Referred',
+  making_enquiries: 'Making enquiries',
+  located_awaiting_place: 'Located, awaiting a place',
+  placed: 'Placed in school',
+  elective_home_education: 'Elective home education',
+  left_la: 'Left the LA',
+  left_country: 'Left the country',
+  other_resolution: 'Other resolution',
+}
+export const REGISTER_TYPES = ['cme', 'ehe', 'other_arrangements'] as const
+export type RegisterType = (typeof REGISTER_TYPES)[number]
+export const REGISTER_TYPE_LABELS: Record<RegisterType, string> = {
+  cme: 'Children missing education',
+  ehe: 'Elective home education',
+  other_arrangements: 'Other arrangements',
+}
+
+export type NewChild = { forename: string; surname: string; dateOfBirth?: string; sex: string; upn?: string; nhsNumber?: string }
+
+export async function insertChild(tx: Db, laId: string, c: NewChild): Promise<string> {
+  const { rows } = await sql<{ id: string }>`
+    insert into child (local_authority_id, forename, surname, date_of_birth, sex, upn, nhs_number)
+    values (${laId}, ${c.forename}, ${c.surname}, ${c.dateOfBirth ?? null}, ${c.sex}, ${c.upn ?? null}, ${c.nhsNumber ?? null})
+    returning id`.execute(tx)
+  return rows[0].id
+}
+
+export async function insertAddress(tx: Db, laId: string, childId: string, a: { line1: string; town?: string; postcode?: string; source: string }): Promise<void> {
+  await sql`insert into child_address (local_authority_id, child_id, line1, town, postcode, source)
+    values (${laId}, ${childId}, ${a.line1}, ${a.town ?? null}, ${a.postcode ?? null}, ${a.source})`.execute(tx)
+}
+
+export type NewCase = {
+  childId: string
+  riskLevel: 'standard' | 'high'
+  riskReasons: string[]
+  concern: string
+  whereaboutsKnown: boolean
+  dateLastSeen?: string
+  referredBy: string
+  referrerOrganisationId: string
+  openedAt: Date
+}
+
+export async function insertReferralCase(tx: Db, laId: string, c: NewCase): Promise<string> {
+  const { rows } = await sql<{ id: string }>`
+    insert into cme_case (local_authority_id, child_id, risk_level, risk_reasons, source, concern, whereabouts_known,
+      date_last_seen, referred_by, referrer_organisation_id, opened_at)
+    values (${laId}, ${c.childId}, ${c.riskLevel}, ${c.riskReasons}, 'referral', ${c.concern}, ${c.whereaboutsKnown},
+      ${c.dateLastSeen ?? null}, ${c.referredBy}, ${c.referrerOrganisationId}, ${c.openedAt})
+    returning id`.execute(tx)
+  return rows[0].id
+}
+
+export async function insertChildEvent(
+  tx: Db, laId: string,
+  e: { childId: string; caseId?: string; occurredAt: Date; kind: string; summary: string; actorUserId: string | null; actorLabel: string },
+): Promise<void> {
+  await sql`insert into child_event (local_authority_id, child_id, case_id, occurred_at, kind, summary, actor_user_id, actor_label)
+    values (${laId}, ${e.childId}, ${e.caseId ?? null}, ${e.occurredAt}, ${e.kind}, ${e.summary}, ${e.actorUserId}, ${e.actorLabel})`.execute(tx)
+}
+
+export type RegisterFilter = { status?: CaseStatus | 'open'; registerType?: RegisterType; risk?: 'standard' | 'high'; search?: string; limit: number; offset: number }
+
+export type RegisterRow = {
+  caseId: string
+  childId: string
+  forename: string
+  surname: string
+  dateOfBirth: string | null
+  status: CaseStatus
+  registerType: RegisterType
+  riskLevel: 'standard' | 'high'
+  openedAt: Date
+  dateLastSeen: string | null
+}
+
+function registerWhere(f: RegisterFilter) {
+  const statuses: string[] = f.status === 'open' || !f.status ? [...OPEN_STATUSES] : [f.status]
+  const term = f.search?.trim().toLowerCase() ?? null
+  const identifier = term ? term.replace(/\s/g, '').toUpperCase() : null
+  // A search is an identifier (UPN, NHS number) or part of a name; names match on trigrams, so
+  // "Jayden Smith" finds "Jaden Smith" as well.
+  return sql`where c.status = any(${statuses}) and (${f.registerType ?? null}::text is null or c.register_type = ${f.registerType ?? null})
+    and (${f.risk ?? null}::text is null or c.risk_level = ${f.risk ?? null})
+    and (${term}::text is null or ch.upn = ${identifier} or ch.nhs_number = ${identifier}
+      or lower(ch.forename || ' ' || ch.surname) % ${term} or lower(ch.forename || ' ' || ch.surname) like ${`%${term ?? ''}%`})`
+}
+
+export async function listRegister(tx: Db, f: RegisterFilter): Promise<{ rows: RegisterRow[]; total: number }> {
+  const where = registerWhere(f)
+  const { rows } = await sql<RegisterRow>`
+    select c.id as "caseId", ch.id as "childId", ch.forename, ch.surname, ch.date_of_birth::text as "dateOfBirth", c.status,
+      c.register_type as "registerType", c.risk_level as "riskLevel", c.opened_at as "openedAt", c.date_last_seen::text as "dateLastSeen"
+    from cme_case c join child ch on ch.local_authority_id = c.local_authority_id and ch.id = c.child_id
+    ${where}
+    order by (c.risk_level = 'high') desc, c.opened_at
+    limit ${f.limit} offset ${f.offset}`.execute(tx)
+  const { rows: count } = await sql<{ n: number }>`
+    select count(*)::int as n from cme_case c join child ch on ch.local_authority_id = c.local_authority_id and ch.id = c.child_id ${where}`.execute(tx)
+  return { rows, total: count[0].n }
+}
+
+export type ChildRecord = {
+  id: string
+  forename: string
+  surname: string
+  dateOfBirth: string | null
+  sex: string | null
+  upn: string | null
+  nhsNumber: string | null
+}
+
+export async function findChild(tx: Db, id: string): Promise<ChildRecord | undefined> {
+  const { rows } = await sql<ChildRecord>`
+    select id, forename, surname, date_of_birth::text as "dateOfBirth", sex, upn, nhs_number as "nhsNumber" from child where id = ${id}`.execute(tx)
+  return rows[0]
+}
+
+export type CaseRecord = {
+  id: string
+  status: CaseStatus
+  registerType: RegisterType
+  riskLevel: 'standard' | 'high'
+  riskReasons: string[]
+  concern: string
+  whereaboutsKnown: boolean | null
+  dateLastSeen: string | null
+  openedAt: Date
+  closedAt: Date | null
+  referrerName: string
+  referrerOrganisation: string
+}
+
+export async function listCasesForChild(tx: Db, childId: string): Promise<CaseRecord[]> {
+  const { rows } = await sql<CaseRecord>`
+    select c.id, c.status, c.register_type as "registerType", c.risk_level as "riskLevel", c.risk_reasons as "riskReasons", c.concern,
+      c.whereabouts_known as "whereaboutsKnown", c.date_last_seen::text as "dateLastSeen", c.opened_at as "openedAt", c.closed_at as "closedAt",
+      u.display_name as "referrerName", o.name as "referrerOrganisation"
+    from cme_case c
+    join app_user u on u.local_authority_id = c.local_authority_id and u.id = c.referred_by
+    join organisation o on o.local_authority_id = c.local_authority_id and o.id = c.referrer_organisation_id
+    where c.child_id = ${childId} order by c.opened_at desc`.execute(tx)
+  return rows
+}
+
+export type AddressRow = { line1: string; town: string | null; postcode: string | null; source: string; createdAt: Date }
+
+export async function listAddresses(tx: Db, childId: string): Promise<AddressRow[]> {
+  const { rows } = await sql<AddressRow>`
+    select line1, town, postcode, source, created_at as "createdAt" from child_address where child_id = ${childId} order by created_at desc`.execute(tx)
+  return rows
+}
+
+export type ChildEventRow = { occurredAt: Date; kind: string; summary: string; actorLabel: string }
+
+export async function listChildEvents(tx: Db, childId: string): Promise<ChildEventRow[]> {
+  const { rows } = await sql<ChildEventRow>`
+    select occurred_at as "occurredAt", kind, summary, actor_label as "actorLabel"
+    from child_event where child_id = ${childId} order by occurred_at desc, created_at desc limit 200`.execute(tx)
+  return rows
+}
+
+export type MyReferral = { caseId: string; childName: string; status: CaseStatus; openedAt: Date }
+
+/** What a referrer may see of their own referrals: the child's name and where the case has got to. */
+export async function listReferralsBy(tx: Db, userId: string): Promise<MyReferral[]> {
+  const { rows } = await sql<MyReferral>`
+    select c.id as "caseId", ch.forename || ' ' || ch.surname as "childName", c.status, c.opened_at as "openedAt"
+    from cme_case c join child ch on ch.local_authority_id = c.local_authority_id and ch.id = c.child_id
+    where c.referred_by = ${userId} order by c.opened_at desc limit 100`.execute(tx)
+  return rows
+}

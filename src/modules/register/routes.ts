@@ -1,0 +1,68 @@
+import type { FastifyPluginAsync } from 'fastify'
+import type { Deps } from '../../app.ts'
+import { withTenant } from '../../platform/db.ts'
+import { parseForm, withDates } from '../../platform/forms.ts'
+import { isUuid } from '../../platform/ids.ts'
+import { NotFound } from '../../platform/errors.ts'
+import { PAGE_SIZE, pageNumber, pagination } from '../../platform/pagination.ts'
+import { MAKE_REFERRAL, VIEW_REGISTER } from './policy.ts'
+import { CONCERNS, CONCERN_LABELS, referralForm } from './forms.ts'
+import { REGISTER_TYPES, REGISTER_TYPE_LABELS, STATUSES, STATUS_LABELS, listReferralsBy, listRegister, type CaseStatus, type RegisterType } from './queries.ts'
+import { makeReferral, viewChild } from './service.ts'
+
+const concernItems = (chosen: unknown) => {
+  const list = Array.isArray(chosen) ? chosen : chosen ? [chosen] : []
+  return CONCERNS.map((c) => ({ value: c, text: CONCERN_LABELS[c], checked: list.includes(c) }))
+}
+
+/** Referrals from any practitioner, the register of children missing education, and the child's page. */
+export function registerRoutes(deps: Deps): FastifyPluginAsync {
+  return async (app) => {
+    app.get('/referrals/new', { config: { access: MAKE_REFERRAL } }, async (_request, reply) =>
+      reply.page('register/views/referral.njk', { title: 'Refer a child who may be missing education', values: {}, concerns: concernItems([]) }))
+
+    app.post('/referrals', { config: { access: MAKE_REFERRAL } }, async (request, reply) => {
+      const body = request.body as Record<string, unknown>
+      const today = deps.now().toISOString().slice(0, 10)
+      const form = parseForm(referralForm(today), withDates(body, ['dateOfBirth', 'dateLastSeen']))
+      if (!form.ok) {
+        return reply.page('register/views/referral.njk', { title: 'Refer a child who may be missing education', values: body, errors: form.errors, concerns: concernItems(body.concerns) }, 400)
+      }
+      await makeReferral(deps.db, request.user!, request.ip, form.value, deps.now())
+      return reply.redirect('/referrals?done=1', 303)
+    })
+
+    app.get('/referrals', { config: { access: MAKE_REFERRAL } }, async (request, reply) => {
+      const user = request.user!
+      const referrals = await withTenant(deps.db, { laId: user.laId, userId: user.id }, (tx) => listReferralsBy(tx, user.id))
+      const done = (request.query as Record<string, string>).done
+      return reply.page('register/views/my-referrals.njk', { title: 'Your referrals', referrals, statusLabels: STATUS_LABELS, flash: done ? 'Referral sent. The Children Missing Education team will look at it.' : undefined })
+    })
+
+    app.get('/register', { config: { access: VIEW_REGISTER } }, async (request, reply) => {
+      const user = request.user!
+      const query = request.query as Record<string, string | undefined>
+      const status = query.status === 'open' || STATUSES.includes(query.status as CaseStatus) ? (query.status as CaseStatus | 'open') : 'open'
+      const registerType = REGISTER_TYPES.includes(query.type as RegisterType) ? (query.type as RegisterType) : undefined
+      const risk = query.risk === 'high' || query.risk === 'standard' ? query.risk : undefined
+      const search = query.q?.trim().slice(0, 100) || undefined
+      const page = pageNumber(query.page)
+      const result = await withTenant(deps.db, { laId: user.laId, userId: user.id }, (tx) =>
+        listRegister(tx, { status, registerType, risk, search, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }))
+      const filters = { status, type: registerType, risk, q: search }
+      return reply.page('register/views/register.njk', {
+        title: 'Register', cases: result.rows, filters, statusLabels: STATUS_LABELS, typeLabels: REGISTER_TYPE_LABELS,
+        statuses: STATUSES, types: REGISTER_TYPES, pager: pagination('/register', filters, page, result.total),
+      })
+    })
+
+    app.get('/children/:id', { config: { access: VIEW_REGISTER } }, async (request, reply) => {
+      const { id } = request.params as { id: string }
+      if (!isUuid(id)) throw new NotFound()
+      const view = await viewChild(deps.db, request.user!, request.ip, id, deps.now())
+      return reply.page('register/views/child.njk', {
+        title: `${view.child.forename} ${view.child.surname}`, ...view, statusLabels: STATUS_LABELS, typeLabels: REGISTER_TYPE_LABELS, backLink: '/register',
+      })
+    })
+  }
+}

@@ -1,0 +1,49 @@
+import { withTenant, type Db } from '../../platform/db.ts'
+import { recordAudit } from '../../platform/audit.ts'
+import { actorFor } from '../../platform/actor.ts'
+import { NotFound } from '../../platform/errors.ts'
+import type { CurrentUser } from '../../platform/access.ts'
+import * as q from './queries.ts'
+import { CONCERN_LABELS, type ReferralInput } from './forms.ts'
+
+/**
+ * The suggested risk level and its reasons. A child with a child protection plan, in care, with
+ * safety or exploitation concerns, or whose whereabouts are unknown is high risk (CME guidance;
+ * domain brief 11.5). Officers will be able to change it with a recorded reason.
+ */
+export function suggestRisk(input: Pick<ReferralInput, 'concerns' | 'whereaboutsKnown'>): { level: 'standard' | 'high'; reasons: string[] } {
+  const reasons: string[] = input.concerns.map((c) => CONCERN_LABELS[c])
+  if (input.whereaboutsKnown === 'no') reasons.push('Whereabouts unknown')
+  return { level: reasons.length ? 'high' : 'standard', reasons }
+}
+
+/** Records a referral: the child, their address if given, an open case, the first chronology entry and the audit entry, together. */
+export async function makeReferral(db: Db, user: CurrentUser, ip: string, input: ReferralInput, now: Date): Promise<{ childId: string; caseId: string }> {
+  const risk = suggestRisk(input)
+  return withTenant(db, { laId: user.laId, userId: user.id }, async (tx) => {
+    const childId = await q.insertChild(tx, user.laId, input)
+    if (input.addressLine1) await q.insertAddress(tx, user.laId, childId, { line1: input.addressLine1, town: input.town, postcode: input.postcode, source: 'referral' })
+    const caseId = await q.insertReferralCase(tx, user.laId, {
+      childId, riskLevel: risk.level, riskReasons: risk.reasons, concern: input.concern, whereaboutsKnown: input.whereaboutsKnown === 'yes',
+      dateLastSeen: input.dateLastSeen, referredBy: user.id, referrerOrganisationId: user.organisationId, openedAt: now,
+    })
+    await q.insertChildEvent(tx, user.laId, {
+      childId, caseId, occurredAt: now, kind: 'referral', actorUserId: user.id, actorLabel: `${user.displayName}, ${user.organisationName}`,
+      summary: `Referred as possibly missing education${risk.level === 'high' ? ` (high risk: ${risk.reasons.join('; ')})` : ''}`,
+    })
+    await recordAudit(tx, actorFor(user, ip), { action: 'case.referred', recordType: 'child', recordId: childId, details: { caseId, risk: risk.level } }, now)
+    return { childId, caseId }
+  })
+}
+
+export type ChildPage = { child: q.ChildRecord; cases: q.CaseRecord[]; addresses: q.AddressRow[]; events: q.ChildEventRow[] }
+
+/** Everything on the child's page, read in one transaction that also records the view. */
+export async function viewChild(db: Db, user: CurrentUser, ip: string, childId: string, now: Date): Promise<ChildPage> {
+  return withTenant(db, { laId: user.laId, userId: user.id }, async (tx) => {
+    const child = await q.findChild(tx, childId)
+    if (!child) throw new NotFound()
+    await recordAudit(tx, actorFor(user, ip), { action: 'child.viewed', recordType: 'child', recordId: childId }, now)
+    return { child, cases: await q.listCasesForChild(tx, childId), addresses: await q.listAddresses(tx, childId), events: await q.listChildEvents(tx, childId) }
+  })
+}
