@@ -23,6 +23,7 @@ import { auditRoutes } from './modules/audit/routes.ts'
 import { calendarRoutes } from './modules/calendar/routes.ts'
 import { mailboxRoutes } from './modules/mailbox/routes.ts'
 import { registerRoutes } from './modules/register/routes.ts'
+import { caseRoutes } from './modules/register/case-routes.ts'
 import { VIEW_REGISTER } from './modules/register/policy.ts'
 import { VIEW_AUDIT } from './modules/audit/policy.ts'
 import { VIEW_CALENDAR } from './modules/calendar/policy.ts'
@@ -140,6 +141,7 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(auditRoutes(deps))
   await app.register(calendarRoutes(deps))
   await app.register(registerRoutes(deps))
+  await app.register(caseRoutes(deps))
   if (deps.config.mail.mailbox) await app.register(mailboxRoutes(deps))
   app.setNotFoundHandler(notFoundHandler)
   return app

@@ -2,12 +2,14 @@ import { Migrator, type Migration } from 'kysely'
 import type { Db } from './db.ts'
 import * as m0001 from '../../migrations/0001_platform.ts'
 import * as m0002 from '../../migrations/0002_children_register.ts'
+import * as m0003 from '../../migrations/0003_reasonable_enquiries.ts'
 
 // Listed here rather than read from disk, so migrations compile with the app and run the same
 // under tsx, tsc output or a bundler. Forward-only: add a new file, never edit a merged one.
 const MIGRATIONS: Record<string, Migration> = {
   '0001_platform': m0001,
   '0002_children_register': m0002,
+  '0003_reasonable_enquiries': m0003,
 }
 
 function migrator(db: Db): Migrator {

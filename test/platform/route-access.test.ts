@@ -72,6 +72,12 @@ const EXPECTED: Record<string, Expected> = {
   'GET /referrals': 'any user',
   'GET /register': ['cme_officer', 'auditor'],
   'GET /children/:id': ['cme_officer', 'auditor'],
+  'GET /cases/:caseId/enquiries/:enquiryId': ['cme_officer'],
+  'POST /cases/:caseId/enquiries/:enquiryId': ['cme_officer'],
+  'GET /cases/:caseId/status': ['cme_officer'],
+  'POST /cases/:caseId/status': ['cme_officer'],
+  'GET /cases/:caseId/risk': ['cme_officer'],
+  'POST /cases/:caseId/risk': ['cme_officer'],
 }
 
 const PARAMS: Record<string, string> = { ':laCode': '990', ':file': 'init.js', ':kind': 'terms', '*': 'images/favicon.ico' }

@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import { withTenant, withSystem, type Db } from '../../platform/db.ts'
 import { recordAudit } from '../../platform/audit.ts'
 import { seedBankHolidays } from '../calendar/queries.ts'
+import { seedEnquiryTemplate } from '../register/case-queries.ts'
 
 export type NewAuthority = { code: string; name: string }
 
@@ -19,6 +20,7 @@ export async function createLocalAuthority(db: Db, la: NewAuthority, by: string,
     const { rows } = await sql<{ id: string }>`insert into organisation (local_authority_id, name, kind)
       values (${laId}, ${la.name}, 'la_team') returning id`.execute(tx)
     await seedBankHolidays(tx, laId)
+    await seedEnquiryTemplate(tx, laId)
     await recordAudit(tx, { laId, userId: null, label: by, ip: null }, { action: 'local_authority.created', recordType: 'local_authority', recordId: laId, details: { ...la } }, now)
     return rows[0].id
   })

@@ -5,3 +5,6 @@ export const VIEW_REGISTER = allow('view the register', (user) => hasRole(user, 
 
 /** Any signed-in practitioner may tell the LA that a child may be missing education (domain brief 1.2). */
 export const MAKE_REFERRAL = ANY_USER
+
+/** Only CME officers change a case: its enquiries, status and risk. */
+export const WORK_CASES = allow('work on cases', (user) => hasRole(user, 'cme_officer'))

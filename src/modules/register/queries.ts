@@ -135,6 +135,8 @@ export type CaseRecord = {
   dateLastSeen: string | null
   openedAt: Date
   closedAt: Date | null
+  version: number
+  resolutionNote: string | null
   referrerName: string
   referrerOrganisation: string
 }
@@ -143,7 +145,7 @@ export async function listCasesForChild(tx: Db, childId: string): Promise<CaseRe
   const { rows } = await sql<CaseRecord>`
     select c.id, c.status, c.register_type as "registerType", c.risk_level as "riskLevel", c.risk_reasons as "riskReasons", c.concern,
       c.whereabouts_known as "whereaboutsKnown", c.date_last_seen::text as "dateLastSeen", c.opened_at as "openedAt", c.closed_at as "closedAt",
-      u.display_name as "referrerName", o.name as "referrerOrganisation"
+      c.version, c.resolution_note as "resolutionNote", u.display_name as "referrerName", o.name as "referrerOrganisation"
     from cme_case c
     join app_user u on u.local_authority_id = c.local_authority_id and u.id = c.referred_by
     join organisation o on o.local_authority_id = c.local_authority_id and o.id = c.referrer_organisation_id

@@ -4,6 +4,7 @@ import { actorFor } from '../../platform/actor.ts'
 import { NotFound } from '../../platform/errors.ts'
 import type { CurrentUser } from '../../platform/access.ts'
 import * as q from './queries.ts'
+import { copyTemplateToCase, listEnquiries, type Enquiry } from './case-queries.ts'
 import { CONCERN_LABELS, type ReferralInput } from './forms.ts'
 
 /**
@@ -27,6 +28,7 @@ export async function makeReferral(db: Db, user: CurrentUser, ip: string, input:
       childId, riskLevel: risk.level, riskReasons: risk.reasons, concern: input.concern, whereaboutsKnown: input.whereaboutsKnown === 'yes',
       dateLastSeen: input.dateLastSeen, referredBy: user.id, referrerOrganisationId: user.organisationId, openedAt: now,
     })
+    await copyTemplateToCase(tx, user.laId, caseId)
     await q.insertChildEvent(tx, user.laId, {
       childId, caseId, occurredAt: now, kind: 'referral', actorUserId: user.id, actorLabel: `${user.displayName}, ${user.organisationName}`,
       summary: `Referred as possibly missing education${risk.level === 'high' ? ` (high risk: ${risk.reasons.join('; ')})` : ''}`,
@@ -36,7 +38,7 @@ export async function makeReferral(db: Db, user: CurrentUser, ip: string, input:
   })
 }
 
-export type ChildPage = { child: q.ChildRecord; cases: q.CaseRecord[]; addresses: q.AddressRow[]; events: q.ChildEventRow[] }
+export type ChildPage = { child: q.ChildRecord; cases: q.CaseRecord[]; enquiriesByCase: Record<string, Enquiry[]>; addresses: q.AddressRow[]; events: q.ChildEventRow[] }
 
 /** Everything on the child's page, read in one transaction that also records the view. */
 export async function viewChild(db: Db, user: CurrentUser, ip: string, childId: string, now: Date): Promise<ChildPage> {
@@ -44,6 +46,9 @@ export async function viewChild(db: Db, user: CurrentUser, ip: string, childId: 
     const child = await q.findChild(tx, childId)
     if (!child) throw new NotFound()
     await recordAudit(tx, actorFor(user, ip), { action: 'child.viewed', recordType: 'child', recordId: childId }, now)
-    return { child, cases: await q.listCasesForChild(tx, childId), addresses: await q.listAddresses(tx, childId), events: await q.listChildEvents(tx, childId) }
+    const cases = await q.listCasesForChild(tx, childId)
+    const enquiriesByCase: Record<string, Enquiry[]> = {}
+    for (const e of await listEnquiries(tx, cases.map((c) => c.id))) (enquiriesByCase[e.caseId] ??= []).push(e)
+    return { child, cases, enquiriesByCase, addresses: await q.listAddresses(tx, childId), events: await q.listChildEvents(tx, childId) }
   })
 }

@@ -1,0 +1,74 @@
+import { withTenant, type Db } from '../../platform/db.ts'
+import { recordAudit } from '../../platform/audit.ts'
+import { actorFor } from '../../platform/actor.ts'
+import { Conflict, NotFound } from '../../platform/errors.ts'
+import type { CurrentUser } from '../../platform/access.ts'
+import * as cq from './case-queries.ts'
+import { insertChildEvent, OPEN_STATUSES, STATUS_LABELS, type CaseStatus } from './queries.ts'
+
+const who = (user: CurrentUser) => `${user.displayName}, ${user.organisationName}`
+const isOpenStatus = (s: CaseStatus) => (OPEN_STATUSES as readonly string[]).includes(s)
+
+async function lockOpenCase(tx: Db, caseId: string, version?: number) {
+  const c = await cq.lockCase(tx, caseId)
+  if (!c) throw new NotFound()
+  if (version !== undefined && c.version !== version) {
+    throw new Conflict('Someone else changed this case while you were working on it. Go back to the child’s page to see the change, then try again.')
+  }
+  if (c.closedAt) throw new Conflict('This case is closed. Reopen it before changing it.')
+  return c
+}
+
+export type EnquiryInput = { state: 'done'; doneOn: string; outcome: string } | { state: 'exception'; exceptionReason: string }
+
+export async function recordEnquiryOutcome(db: Db, user: CurrentUser, ip: string, caseId: string, enquiryId: string, input: EnquiryInput, now: Date): Promise<string> {
+  return withTenant(db, { laId: user.laId, userId: user.id }, async (tx) => {
+    const c = await lockOpenCase(tx, caseId)
+    const enquiry = await cq.findEnquiry(tx, caseId, enquiryId)
+    if (!enquiry) throw new NotFound()
+    await cq.recordEnquiry(tx, enquiryId, { ...input, recordedByLabel: who(user) }, now)
+    const summary = input.state === 'done'
+      ? `Enquiry done: ${enquiry.label}. Outcome: ${input.outcome}`
+      : `Enquiry not possible: ${enquiry.label}. Reason: ${input.exceptionReason}`
+    await insertChildEvent(tx, user.laId, { childId: c.childId, caseId, occurredAt: now, kind: 'enquiry', summary, actorUserId: user.id, actorLabel: who(user) })
+    await recordAudit(tx, actorFor(user, ip), { action: 'case.enquiry_recorded', recordType: 'child', recordId: c.childId,
+      reason: input.state === 'exception' ? input.exceptionReason : undefined, details: { caseId, enquiry: enquiry.label, state: input.state } }, now)
+    return c.childId
+  })
+}
+
+export type StatusResult = { ok: true; childId: string } | { ok: false; outstanding: string[] }
+
+/**
+ * Moves a case on. Closing it as resolved is refused while any required enquiry is neither done
+ * nor excepted with a reason: the gate that stops a child being closed without the enquiries made.
+ */
+export async function changeStatus(db: Db, user: CurrentUser, ip: string, caseId: string, input: { status: CaseStatus; note?: string; version: number }, now: Date): Promise<StatusResult> {
+  return withTenant(db, { laId: user.laId, userId: user.id }, async (tx) => {
+    const c = await lockOpenCase(tx, caseId, input.version)
+    const closing = !isOpenStatus(input.status)
+    if (closing) {
+      const outstanding = (await cq.listEnquiries(tx, [caseId])).filter((e) => e.required && e.state === 'to_do').map((e) => e.label)
+      if (outstanding.length) return { ok: false, outstanding } as const
+    }
+    await cq.updateCaseStatus(tx, caseId, input.status, closing, input.note, now)
+    const summary = `${closing ? 'Case closed' : 'Status changed'}: ${STATUS_LABELS[c.status]} to ${STATUS_LABELS[input.status]}${input.note ? `. ${input.note}` : ''}`
+    await insertChildEvent(tx, user.laId, { childId: c.childId, caseId, occurredAt: now, kind: closing ? 'case_closed' : 'status', summary, actorUserId: user.id, actorLabel: who(user) })
+    await recordAudit(tx, actorFor(user, ip), { action: closing ? 'case.closed' : 'case.status_changed', recordType: 'child', recordId: c.childId,
+      reason: input.note, details: { caseId, from: c.status, to: input.status } }, now)
+    return { ok: true, childId: c.childId } as const
+  })
+}
+
+/** An officer's judgement overrides the suggested risk level, with the reason recorded. */
+export async function changeRisk(db: Db, user: CurrentUser, ip: string, caseId: string, input: { level: 'standard' | 'high'; reason: string; version: number }, now: Date): Promise<string> {
+  return withTenant(db, { laId: user.laId, userId: user.id }, async (tx) => {
+    const c = await lockOpenCase(tx, caseId, input.version)
+    await cq.updateCaseRisk(tx, caseId, input.level, [input.reason], now)
+    await insertChildEvent(tx, user.laId, { childId: c.childId, caseId, occurredAt: now, kind: 'risk',
+      summary: `Risk changed from ${c.riskLevel} to ${input.level}. Reason: ${input.reason}`, actorUserId: user.id, actorLabel: who(user) })
+    await recordAudit(tx, actorFor(user, ip), { action: 'case.risk_changed', recordType: 'child', recordId: c.childId, reason: input.reason,
+      details: { caseId, from: c.riskLevel, to: input.level } }, now)
+    return c.childId
+  })
+}
