@@ -105,7 +105,7 @@ describe('OpenID Connect sign-in against a real provider', () => {
     return res
   }
 
-  /** Presses the SSO button as a fresh browser, and brings back the provider's answer without calling the callback yet. */
+  /** Presses the single sign-on button in a fresh browser; returns that browser and the provider URL it was sent to. */
   async function startSignIn(next = '/') {
     const agent = t.agent()
     const start = await agent.get(`/sign-in/oidc/990?next=${encodeURIComponent(next)}`)
@@ -121,8 +121,8 @@ describe('OpenID Connect sign-in against a real provider', () => {
     return { agent, callback }
   }
 
-  const auditFor = (userId: string, action: string) => withTenant(t.database.db, { laId: t.la.id }, async (tx) =>
-    (await sql<{ details: string }>`select details from audit_event where action = ${action} and record_id = ${userId} order by seq`.execute(tx))
+  const auditFor = (recordId: string, action: string) => withTenant(t.database.db, { laId: t.la.id }, async (tx) =>
+    (await sql<{ details: string }>`select details from audit_event where action = ${action} and record_id = ${recordId} order by seq`.execute(tx))
       .rows.map((r) => JSON.parse(r.details) as unknown))
 
   const assertNotSignedIn = async (agent: Agent) => {

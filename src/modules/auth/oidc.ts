@@ -90,7 +90,9 @@ export async function finishOidcSignIn(deps: AuthDeps, sealedCookie: string | un
     })
     const claims = tokens.claims()
     // Entra ID puts the work address in preferred_username when the email claim is not configured.
-    const pick = (c: Record<string, unknown> | undefined) => [c?.email, c?.preferred_username].find((v): v is string => typeof v === 'string' && v.includes('@'))
+    // An address the provider says it has not verified is not used: anyone could have typed it.
+    const pick = (c: Record<string, unknown> | undefined) =>
+      [c?.email_verified === false ? undefined : c?.email, c?.preferred_username].find((v): v is string => typeof v === 'string' && v.includes('@'))
     let candidate = pick(claims)
     // Many providers put scope claims such as email only in the UserInfo response, not the ID token.
     if (!candidate && claims?.sub) candidate = pick(await oidc.fetchUserInfo(config, tokens.access_token, claims.sub))
