@@ -80,6 +80,7 @@ export type RegisterRow = {
   riskLevel: 'standard' | 'high'
   openedAt: Date
   dateLastSeen: string | null
+  dateLastInEducation: string | null
 }
 
 function registerWhere(f: RegisterFilter) {
@@ -98,7 +99,8 @@ export async function listRegister(tx: Db, f: RegisterFilter): Promise<{ rows: R
   const where = registerWhere(f)
   const { rows } = await sql<RegisterRow>`
     select c.id as "caseId", ch.id as "childId", ch.forename, ch.surname, ch.date_of_birth::text as "dateOfBirth", c.status,
-      c.register_type as "registerType", c.risk_level as "riskLevel", c.opened_at as "openedAt", c.date_last_seen::text as "dateLastSeen"
+      c.register_type as "registerType", c.risk_level as "riskLevel", c.opened_at as "openedAt", c.date_last_seen::text as "dateLastSeen",
+      c.date_last_in_education::text as "dateLastInEducation"
     from cme_case c join child ch on ch.local_authority_id = c.local_authority_id and ch.id = c.child_id
     ${where}
     order by (c.risk_level = 'high') desc, c.opened_at

@@ -9,6 +9,8 @@ import { MAKE_REFERRAL, VIEW_REGISTER, WORK_CASES } from './policy.ts'
 import { CONCERNS, CONCERN_LABELS, referralForm } from './forms.ts'
 import { REGISTER_TYPES, REGISTER_TYPE_LABELS, STATUSES, STATUS_LABELS, listReferralsBy, listRegister, type CaseStatus, type RegisterType } from './queries.ts'
 import { makeReferral, viewChild } from './service.ts'
+import { missingClock } from './clock.ts'
+import { loadCalendarInTx } from '../calendar/service.ts'
 
 const concernItems = (chosen: unknown) => {
   const list = Array.isArray(chosen) ? chosen : chosen ? [chosen] : []
@@ -47,8 +49,13 @@ export function registerRoutes(deps: Deps): FastifyPluginAsync {
       const risk = query.risk === 'high' || query.risk === 'standard' ? query.risk : undefined
       const search = query.q?.trim().slice(0, 100) || undefined
       const page = pageNumber(query.page)
-      const result = await withTenant(deps.db, { laId: user.laId, userId: user.id }, (tx) =>
-        listRegister(tx, { status, registerType, risk, search, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }))
+      const today = deps.now().toISOString().slice(0, 10)
+      const result = await withTenant(deps.db, { laId: user.laId, userId: user.id }, async (tx) => {
+        const found = await listRegister(tx, { status, registerType, risk, search, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE })
+        const calendar = await loadCalendarInTx(tx)
+        const rows = found.rows.map((r) => ({ ...r, clock: missingClock(calendar, r.dateLastInEducation ?? new Date(r.openedAt).toISOString().slice(0, 10), today) }))
+        return { rows, total: found.total }
+      })
       const filters = { status, type: registerType, risk, q: search }
       return reply.page('register/views/register.njk', {
         title: 'Register', cases: result.rows, filters, statusLabels: STATUS_LABELS, typeLabels: REGISTER_TYPE_LABELS,
