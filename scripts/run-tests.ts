@@ -2,7 +2,7 @@
 // the files. Without --e2e: unit and route tests on PGlite, then again on PostgreSQL when
 // TEST_DATABASE_URL is set. With --e2e: the browser journeys in test/e2e.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { ROOT } from '../src/platform/paths.ts'
 import { openDatabase } from '../src/platform/db.ts'
@@ -48,15 +48,19 @@ const totals = { pass: 0, fail: 0 }
 await buildTemplate()
 for (const target of targets) {
   console.log(`\n# Running ${files.length} test files on ${target}`)
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${join(ROOT, '.cache', `tap-${target}.txt`)}`, ...files], {
+  // A TAP copy per run (named by process id, so runs side by side do not overwrite each other) gives the totals.
+  const tapFile = join(ROOT, '.cache', `tap-${target}-${process.pid}.txt`)
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...files], {
     cwd: ROOT, stdio: 'inherit', env: { ...process.env, LANTERN_TEST_DB: target, NODE_ENV: 'test' },
   })
   if (result.status !== 0) failed = true
-  const tapFile = join(ROOT, '.cache', `tap-${target}.txt`)
   if (existsSync(tapFile)) {
+    // The run's own summary is the last one in the file.
     const tap = readFileSync(tapFile, 'utf8')
-    totals.pass += Number(/^# pass (\d+)/m.exec(tap)?.[1] ?? 0)
-    totals.fail += Number(/^# fail (\d+)/m.exec(tap)?.[1] ?? 0)
+    const last = (name: string) => Number([...tap.matchAll(new RegExp(`^# ${name} (\\d+)`, 'gm'))].at(-1)?.[1] ?? 0)
+    totals.pass += last('pass')
+    totals.fail += last('fail') + (result.status !== 0 && last('fail') === 0 ? 1 : 0)
+    rmSync(tapFile, { force: true })
   }
 }
 console.log(`\n# pass ${totals.pass}\n# fail ${totals.fail}`)

@@ -81,6 +81,13 @@ function pageContext(deps: Deps) {
   }
 }
 
+// Routes read each query parameter as one string; a name repeated in a crafted address keeps its first value.
+function firstValues(query: string): Record<string, string> {
+  const values: Record<string, string> = Object.create(null)
+  for (const [name, value] of new URLSearchParams(query)) if (!Object.hasOwn(values, name)) values[name] = value
+  return values
+}
+
 export async function createApp(deps: Deps): Promise<FastifyInstance> {
   const development = deps.config.env === 'development'
   const app = Fastify({
@@ -97,7 +104,7 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     trustProxy: deps.config.trustProxy,
     bodyLimit: 1024 * 1024,
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, querystringParser: firstValues },
   })
 
   const routes: RouteInfo[] = []

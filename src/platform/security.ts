@@ -24,6 +24,8 @@ export const cookieName = (name: string, secure: boolean): string => (secure ? `
 export const security = fp(async (app: FastifyInstance, opts: SecurityOptions) => {
   await app.register(cookie)
   await app.register(formbody, { bodyLimit: 256 * 1024 })
+  // Lantern takes HTML forms only: a JSON or plain-text body would reach handlers as values no form can send.
+  app.removeContentTypeParser(['application/json', 'text/plain'])
   await app.register(helmet, {
     enableCSPNonces: true,
     contentSecurityPolicy: {
@@ -56,7 +58,10 @@ export const security = fp(async (app: FastifyInstance, opts: SecurityOptions) =
   })
 
   app.addHook('preHandler', async (request: FastifyRequest, _reply: FastifyReply) => {
-    if (['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return
+    // Unknown addresses change nothing, so they get the page not found rather than a form-expired refusal.
+    if (['GET', 'HEAD', 'OPTIONS'].includes(request.method) || request.is404) return
+    // A request with no body at all reaches handlers as an empty form, never as undefined.
+    request.body ??= {}
     const body = request.body as Record<string, unknown> | undefined
     const sent = typeof body?._csrf === 'string' ? body._csrf : request.headers['x-csrf-token']
     if (typeof sent !== 'string' || !safeEqual(sent, request.csrfToken)) {

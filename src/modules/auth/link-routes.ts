@@ -34,7 +34,7 @@ export function linkRoutes(deps: Deps): FastifyPluginAsync {
       if (!form.ok) return reply.page('auth/views/forgot-password.njk', { title: 'Reset your password', values: request.body, errors: form.errors }, 400)
       await requestPasswordReset(deps, form.value.email, client(request))
       await deps.jobs.send(SEND_EMAIL_JOB)
-      return reply.page('auth/views/check-email.njk', { title: 'Check your email' })
+      return reply.page('auth/views/check-email.njk', { title: 'Check your email', expiryMinutes: deps.config.passwordResetExpiryMinutes })
     })
 
     app.get('/reset-password', { config: { access: PUBLIC } }, async (request, reply) => {

@@ -36,8 +36,12 @@ export async function findSignInUser(tx: Db, userId: string): Promise<SignInUser
 export async function recordFailure(tx: Db, userId: string, max: number, lockMinutes: number, now: Date): Promise<boolean> {
   const { rows } = await sql<{ locked: boolean }>`
     update app_user set
-      failed_attempts = failed_attempts + 1,
-      locked_until = case when failed_attempts + 1 >= ${max} then ${now}::timestamptz + make_interval(mins => ${lockMinutes}) else locked_until end,
+      -- A lockout that has run its course starts the count again, so one slip after it does not relock.
+      failed_attempts = case when locked_until <= ${now} then 1 else failed_attempts + 1 end,
+      locked_until = case
+        when (case when locked_until <= ${now} then 1 else failed_attempts + 1 end) >= ${max} then ${now}::timestamptz + make_interval(mins => ${lockMinutes})
+        when locked_until <= ${now} then null
+        else locked_until end,
       updated_at = ${now}
     where id = ${userId}
     returning locked_until is not null and locked_until > ${now} as locked`.execute(tx)

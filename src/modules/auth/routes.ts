@@ -11,17 +11,17 @@ import { publicAuthorities } from './oidc.ts'
 
 const client = (request: FastifyRequest): auth.Client => ({ ip: request.ip, userAgent: request.headers['user-agent'] ?? null })
 
-const SIGN_IN_FAILED: Record<'invalid' | 'locked' | 'rate_limited', string> = {
+const signInFailed = (minutes: number): Record<'invalid' | 'locked' | 'rate_limited', string> => ({
   invalid: 'Enter a correct email address and password',
-  locked: 'Your account is locked because of too many failed attempts. Wait 15 minutes and try again, or reset your password',
+  locked: `Your account is locked because of too many failed attempts. Wait ${minutes} minutes and try again, or reset your password`,
   rate_limited: 'There have been too many sign-in attempts from your network. Wait 15 minutes and try again',
-}
+})
 
-const CODE_FAILED: Record<'invalid' | 'locked' | 'rate_limited', string> = {
+const codeFailed = (minutes: number): Record<'invalid' | 'locked' | 'rate_limited', string> => ({
   invalid: 'The code is not correct or has already been used. Enter the latest code from your authenticator app',
-  locked: 'Your account is locked because of too many failed attempts. Wait 15 minutes and sign in again',
+  locked: `Your account is locked because of too many failed attempts. Wait ${minutes} minutes and sign in again`,
   rate_limited: 'There have been too many attempts. Wait 15 minutes and try again',
-}
+})
 
 /** Sign in with password and TOTP, set up an authenticator, sign out, and the account page. */
 export function authRoutes(deps: Deps): FastifyPluginAsync {
@@ -46,7 +46,7 @@ export function authRoutes(deps: Deps): FastifyPluginAsync {
         reply.page('auth/views/sign-in.njk', { title: 'Sign in', values: { email: body.email }, errors, next, providers }, status)
       if (!form.ok) return again(form.errors, 400)
       const result = await auth.signInWithPassword(deps, form.value.email, form.value.password, client(request))
-      if (!result.ok) return again(formError(result.reason === 'invalid' ? 'email' : 'form', SIGN_IN_FAILED[result.reason]), result.reason === 'rate_limited' ? 429 : 400)
+      if (!result.ok) return again(formError(result.reason === 'invalid' ? 'email' : 'form', signInFailed(deps.config.lockoutMinutes)[result.reason]), result.reason === 'rate_limited' ? 429 : 400)
       setSessionCookie(reply, secure, result.token)
       const step = result.stage === 'totp' ? '/sign-in/code' : '/sign-in/set-up-authenticator'
       return reply.redirect(`${step}?next=${encodeURIComponent(next)}`, 303)
@@ -67,7 +67,7 @@ export function authRoutes(deps: Deps): FastifyPluginAsync {
       const result = await auth.verifySecondFactor(deps, session, form.value.code, client(request))
       if (!result.ok) {
         if (result.reason === 'locked') clearSessionCookie(reply, secure)
-        return reply.page('auth/views/code.njk', { title: 'Enter your security code', values: {}, errors: formError('code', CODE_FAILED[result.reason]), next, locked: result.reason === 'locked' }, result.reason === 'rate_limited' ? 429 : 400)
+        return reply.page('auth/views/code.njk', { title: 'Enter your security code', values: {}, errors: formError('code', codeFailed(deps.config.lockoutMinutes)[result.reason]), next, locked: result.reason === 'locked' }, result.reason === 'rate_limited' ? 429 : 400)
       }
       return reply.redirect(next, 303)
     })

@@ -1,0 +1,185 @@
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import type { LightMyRequestResponse } from 'fastify'
+import { ROLES, type Role } from '../../src/platform/access.ts'
+import { withTenant } from '../../src/platform/db.ts'
+import { createSession } from '../../src/platform/sessions.ts'
+import { testApp, type Agent, type TestApp } from '../helpers/test-app.ts'
+
+// Who may use each route, written out by hand: changing a rule, or adding a route without an entry
+// here, fails this test, so every change to access gets a second look.
+type Rule = 'public' | 'signing-in' | 'any user' | readonly Role[]
+const ADMINS = ['system_admin', 'la_admin'] as const
+const AUDIT_READERS = ['system_admin', 'la_admin', 'auditor'] as const
+const REGISTER_READERS = ['cme_officer', 'auditor'] as const
+const CASE_WORKERS = ['cme_officer'] as const
+
+const EXPECTED: Record<string, Rule> = {
+  // Static files
+  'GET /assets/*': 'public',
+  'GET /govuk/:file': 'public',
+  'GET /public/:file': 'public',
+  // Pages
+  'GET /': 'any user',
+  'GET /admin': ADMINS,
+  'GET /accessibility': 'public',
+  'GET /privacy': 'public',
+  'GET /health/live': 'public',
+  'GET /health/ready': 'public',
+  // Signing in and out
+  'GET /sign-in': 'public',
+  'POST /sign-in': 'public',
+  'GET /sign-in/code': 'signing-in',
+  'POST /sign-in/code': 'signing-in',
+  'GET /sign-in/set-up-authenticator': 'signing-in',
+  'POST /sign-in/set-up-authenticator': 'signing-in',
+  'POST /sign-out': 'public',
+  'GET /signed-out': 'public',
+  'GET /account': 'any user',
+  'POST /account/sign-out-everywhere': 'any user',
+  // Emailed links
+  'GET /forgot-password': 'public',
+  'POST /forgot-password': 'public',
+  'GET /reset-password': 'public',
+  'POST /reset-password': 'public',
+  'GET /accept-invitation': 'public',
+  'POST /accept-invitation': 'public',
+  // Single sign-on
+  'GET /sign-in/oidc/:laCode': 'public',
+  'GET /sign-in/oidc/callback': 'public',
+  'GET /admin/single-sign-on': ADMINS,
+  'POST /admin/single-sign-on': ADMINS,
+  // Users
+  'GET /admin/users': ADMINS,
+  'GET /admin/users/new': ADMINS,
+  'POST /admin/users': ADMINS,
+  'GET /admin/users/:id': ADMINS,
+  'GET /admin/users/:id/edit': ADMINS,
+  'POST /admin/users/:id': ADMINS,
+  'GET /admin/users/:id/deactivate': ADMINS,
+  'POST /admin/users/:id/deactivate': ADMINS,
+  'GET /admin/users/:id/reactivate': ADMINS,
+  'POST /admin/users/:id/reactivate': ADMINS,
+  'GET /admin/users/:id/reset-authenticator': ADMINS,
+  'POST /admin/users/:id/reset-authenticator': ADMINS,
+  'POST /admin/users/:id/resend-invitation': ADMINS,
+  // Organisations
+  'GET /admin/organisations': ADMINS,
+  'GET /admin/organisations/new': ADMINS,
+  'GET /admin/organisations/:id': ADMINS,
+  'POST /admin/organisations': ADMINS,
+  // Audit log
+  'GET /admin/audit': AUDIT_READERS,
+  'GET /admin/audit/export.csv': AUDIT_READERS,
+  // School calendar
+  'GET /calendar': 'any user',
+  'GET /calendar/terms/new': ADMINS,
+  'POST /calendar/terms': ADMINS,
+  'GET /calendar/closures/new': ADMINS,
+  'POST /calendar/closures': ADMINS,
+  'GET /calendar/bank-holidays/new': ADMINS,
+  'POST /calendar/bank-holidays': ADMINS,
+  'POST /calendar/:kind/:key/remove': ADMINS,
+  // Local mailbox (never registered in production)
+  'GET /mailbox': 'public',
+  // Referrals, the register and cases
+  'GET /referrals/new': 'any user',
+  'POST /referrals': 'any user',
+  'GET /referrals': 'any user',
+  'GET /register': REGISTER_READERS,
+  'GET /children/:id': REGISTER_READERS,
+  'GET /cases/:caseId/enquiries/:enquiryId': CASE_WORKERS,
+  'POST /cases/:caseId/enquiries/:enquiryId': CASE_WORKERS,
+  'GET /cases/:caseId/status': CASE_WORKERS,
+  'POST /cases/:caseId/status': CASE_WORKERS,
+  'GET /cases/:caseId/risk': CASE_WORKERS,
+  'POST /cases/:caseId/risk': CASE_WORKERS,
+}
+
+// These end the session that sends them, so each of their requests gets a session of its own.
+const ENDS_SESSION = new Set(['POST /sign-out', 'POST /account/sign-out-everywhere'])
+
+// Real values where a made-up UUID would not reach the route's access check in a meaningful way.
+const PARAMS: Record<string, string> = { ':laCode': '990', ':file': 'init.js', '*': 'images/favicon.ico', ':kind': 'bank-holidays', ':key': '2031-05-05' }
+const concrete = (url: string) => url.replace(/:[A-Za-z]+|\*/g, (param) => PARAMS[param] ?? randomUUID())
+
+type Actor = 'signed out' | 'part signed in' | Role
+const ACTORS: Actor[] = ['signed out', 'part signed in', ...ROLES]
+type Outcome = 'admitted' | 'refused' | 'sent to sign in' | 'sent home' | `failed with ${number}`
+
+function expectedOutcome(rule: Rule, actor: Actor): Outcome {
+  if (rule === 'public') return 'admitted'
+  if (rule === 'signing-in') return actor === 'part signed in' ? 'admitted' : 'sent home'
+  if (actor === 'signed out' || actor === 'part signed in') return 'sent to sign in'
+  return rule === 'any user' || rule.includes(actor) ? 'admitted' : 'refused'
+}
+
+function outcomeOf(res: LightMyRequestResponse, rule: Rule): Outcome {
+  if (res.statusCode >= 500) return `failed with ${res.statusCode}`
+  if (res.statusCode === 403) return 'refused'
+  const location = res.statusCode >= 300 && res.statusCode < 400 ? String(res.headers.location) : undefined
+  // A sign-in link with a message (after signing out everywhere) is a page's answer, not the access check.
+  if (location !== undefined && /^\/sign-in(\?next=|$)/.test(location)) return 'sent to sign in'
+  // Only signing-in routes turn people away by sending them home; elsewhere it is the page's own
+  // choice (the sign-in page sends someone already signed in to the home page).
+  if (location === '/' && rule === 'signing-in') return 'sent home'
+  return 'admitted'
+}
+
+describe('access to every route, for every role', () => {
+  let t: TestApp
+  const agents = new Map<Actor, Agent>()
+  const cleanups: (() => Promise<void>)[] = []
+
+  // A session that has passed the password but not the authenticator code; an administrator, to
+  // show that half a sign-in opens none of their pages.
+  const partSignedIn = async (): Promise<Agent> => {
+    const { userId } = await t.createUser(['la_admin'])
+    const { token } = await withTenant(t.database.db, { laId: t.la.id }, (tx) =>
+      createSession(tx, { laId: t.la.id, userId, stage: 'totp', method: 'password', ip: '127.0.0.1', userAgent: 'test' }, t.clock.now))
+    const agent = t.agent()
+    agent.cookies.lantern_session = token
+    return agent
+  }
+  const newAgent = async (actor: Actor): Promise<Agent> =>
+    actor === 'signed out' ? t.agent() : actor === 'part signed in' ? partSignedIn() : (await t.signedIn([actor])).agent
+
+  before(async () => {
+    t = await testApp({ after: (fn: () => Promise<void>) => void cleanups.push(fn) })
+    for (const actor of ACTORS) agents.set(actor, await newAgent(actor))
+  })
+  after(async () => { for (const fn of cleanups) await fn() })
+
+  it('has an access rule written down for exactly the routes the app registers', () => {
+    const registered = t.app.lanternRoutes.map((r) => `${r.method} ${r.url}`).sort()
+
+    assert.deepEqual(registered, Object.keys(EXPECTED).sort())
+  })
+
+  for (const [route, rule] of Object.entries(EXPECTED)) {
+    const [method, url] = route.split(' ')
+    const who = typeof rule === 'string' ? rule : rule.join(', ')
+
+    it(`${route} admits ${who}, and no one else`, async () => {
+      const expected = Object.fromEntries(ACTORS.map((actor) => [actor, expectedOutcome(rule, actor)]))
+
+      const seen: Record<string, Outcome> = {}
+      for (const actor of ACTORS) {
+        const agent = ENDS_SESSION.has(route) ? await newAgent(actor) : agents.get(actor)!
+        const res = method === 'GET' ? await agent.get(concrete(url)) : await agent.post(concrete(url), {})
+        seen[actor] = outcomeOf(res, rule)
+      }
+
+      assert.deepEqual(seen, expected)
+    })
+  }
+
+  it('keeps every shared session usable to the end, so no outcome above came from a lost session', async () => {
+    for (const role of ROLES) {
+      const res = await agents.get(role)!.get('/account')
+
+      assert.equal(res.statusCode, 200, role)
+    }
+  })
+})
