@@ -1,13 +1,11 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { join } from 'node:path'
 import { sql } from 'kysely'
 import { createTestDatabase, usingPostgres } from '../helpers/test-db.ts'
 import { withTenant, type Database } from '../../src/platform/db.ts'
 import { recordAudit, verifyAuditChains } from '../../src/platform/audit.ts'
 import { createLocalAuthority } from '../../src/modules/local-authorities/service.ts'
-import { ROOT } from '../../src/platform/paths.ts'
+import { lantern } from '../helpers/cli.ts'
 
 let codes = 960
 
@@ -78,20 +76,6 @@ describe('the audit chain', () => {
   })
 })
 
-function lanternCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), ...args], {
-      cwd: ROOT, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env },
-    })
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (c) => (out += c))
-    child.stderr.on('data', (c) => (err += c))
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`lantern ${args.join(' ')} timed out`)) }, 60_000)
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, out, err }) })
-  })
-}
-
 // The command needs a database another process can open by URL, so this runs on PostgreSQL only.
 describe('lantern audit verify', { skip: !usingPostgres() && 'needs PostgreSQL (LANTERN_TEST_DB=postgres)' }, () => {
   let database: Database
@@ -107,12 +91,12 @@ describe('lantern audit verify', { skip: !usingPostgres() && 'needs PostgreSQL (
 
   it('exits 0 for an intact chain and 1, naming the problem, once an entry is changed', async () => {
     const laId = await laWithChain(database)
-    const intact = await lanternCli(['audit', 'verify'], env)
+    const intact = await lantern(['audit', 'verify'], env)
     assert.equal(intact.code, 0, intact.err)
     assert.match(intact.out, /Chain Council \d+: 5 entries, chain intact/)
 
     await tamper(database, sql`update audit_event set action = 'record.viewed' where local_authority_id = ${laId} and seq = 4`)
-    const tampered = await lanternCli(['audit', 'verify'], env)
+    const tampered = await lantern(['audit', 'verify'], env)
 
     assert.equal(tampered.code, 1, tampered.err)
     assert.match(tampered.out, /Chain Council \d+: 5 entries, 1 PROBLEMS\n {2}- entry 4 has been changed/)

@@ -1,29 +1,12 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ROOT } from '../../src/platform/paths.ts'
 import { lockDataDir } from '../../src/platform/lock.ts'
 import { loadConfig, ConfigError } from '../../src/config.ts'
 import { usingPostgres } from '../helpers/test-db.ts'
-
-type Run = { code: number | null; out: string; err: string }
-
-function lantern(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), ...args], {
-      cwd: ROOT, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env },
-    })
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (c) => (out += c))
-    child.stderr.on('data', (c) => (err += c))
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`lantern ${args.join(' ')} timed out: ${out}${err}`)) }, timeoutMs)
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, out, err }) })
-  })
-}
+import { lantern } from '../helpers/cli.ts'
 
 describe('configuration', () => {
   it('reports every bad setting at once', () => {
