@@ -3,6 +3,7 @@ import type { Db } from './db.ts'
 import * as m0001 from '../../migrations/0001_platform.ts'
 import * as m0002 from '../../migrations/0002_children_register.ts'
 import * as m0003 from '../../migrations/0003_reasonable_enquiries.ts'
+import * as m0004 from '../../migrations/0004_notices_actions.ts'
 
 // Listed here rather than read from disk, so migrations compile with the app and run the same
 // under tsx, tsc output or a bundler. Forward-only: add a new file, never edit a merged one.
@@ -10,6 +11,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001_platform': m0001,
   '0002_children_register': m0002,
   '0003_reasonable_enquiries': m0003,
+  '0004_notices_actions': m0004,
 }
 
 function migrator(db: Db): Migrator {

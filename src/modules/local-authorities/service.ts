@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import { withTenant, withSystem, type Db } from '../../platform/db.ts'
 import { recordAudit } from '../../platform/audit.ts'
 import { seedBankHolidays } from '../calendar/queries.ts'
-import { seedEnquiryTemplate } from '../register/case-queries.ts'
+import { seedEnquiryTemplate, seedRegisterDefaults } from '../register/case-queries.ts'
 
 export type NewAuthority = { code: string; name: string }
 
@@ -21,6 +21,7 @@ export async function createLocalAuthority(db: Db, la: NewAuthority, by: string,
       values (${laId}, ${la.name}, 'la_team') returning id`.execute(tx)
     await seedBankHolidays(tx, laId)
     await seedEnquiryTemplate(tx, laId)
+    await seedRegisterDefaults(tx, laId)
     await recordAudit(tx, { laId, userId: null, label: by, ip: null }, { action: 'local_authority.created', recordType: 'local_authority', recordId: laId, details: { ...la } }, now)
     return rows[0].id
   })

@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { Db } from '../../platform/db.ts'
 import type { CaseStatus } from './queries.ts'
+import { DEFAULT_CME_REASONS } from './reasons.ts'
 import { DEFAULT_ENQUIRIES } from './enquiry-template.ts'
 
 export async function seedEnquiryTemplate(tx: Db, laId: string): Promise<void> {
@@ -8,6 +9,15 @@ export async function seedEnquiryTemplate(tx: Db, laId: string): Promise<void> {
     await sql`insert into enquiry_template_item (local_authority_id, code, label, required, position)
       values (${laId}, ${item.code}, ${item.label}, ${item.required}, ${position}) on conflict do nothing`.execute(tx)
   }
+}
+
+/** A new LA's CME reasons and register settings, as the migration gives existing LAs. */
+export async function seedRegisterDefaults(tx: Db, laId: string): Promise<void> {
+  for (const [position, reason] of DEFAULT_CME_REASONS.entries()) {
+    await sql`insert into cme_reason (local_authority_id, code, label, position) values (${laId}, ${reason.code}, ${reason.label}, ${position})
+      on conflict do nothing`.execute(tx)
+  }
+  await sql`insert into register_setting (local_authority_id) values (${laId}) on conflict do nothing`.execute(tx)
 }
 
 /** Copies the LA's current checklist onto a new case. */

@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from '../../platform/db.ts'
+import { statusesFor, type RegisterFilter } from './filters.ts'
 
 export const OPEN_STATUSES = ['referred', 'making_enquiries', 'located_awaiting_place'] as const
 export const STATUSES = [...OPEN_STATUSES, 'placed', 'elective_home_education', 'left_la', 'left_country', 'other_resolution'] as const
@@ -67,7 +68,6 @@ export async function insertChildEvent(
     values (${laId}, ${e.childId}, ${e.caseId ?? null}, ${e.occurredAt}, ${e.kind}, ${e.summary}, ${e.actorUserId}, ${e.actorLabel})`.execute(tx)
 }
 
-export type RegisterFilter = { status?: CaseStatus | 'open'; registerType?: RegisterType; risk?: 'standard' | 'high'; search?: string; limit: number; offset: number }
 
 export type RegisterRow = {
   caseId: string
@@ -83,8 +83,9 @@ export type RegisterRow = {
   dateLastInEducation: string | null
 }
 
-function registerWhere(f: RegisterFilter) {
-  const statuses: string[] = f.status === 'open' || !f.status ? [...OPEN_STATUSES] : [f.status]
+/** The register's where clause over cme_case c joined to child ch; the list, the count and the export share it. */
+export function registerWhere(f: RegisterFilter) {
+  const statuses = statusesFor(f)
   const term = f.search?.trim().toLowerCase() ?? null
   const identifier = term ? term.replace(/\s/g, '').toUpperCase() : null
   // A search is an identifier (UPN, NHS number) or part of a name; names match on trigrams, so
@@ -95,7 +96,7 @@ function registerWhere(f: RegisterFilter) {
       or lower(ch.forename || ' ' || ch.surname) % ${term} or lower(ch.forename || ' ' || ch.surname) like ${`%${term ?? ''}%`})`
 }
 
-export async function listRegister(tx: Db, f: RegisterFilter): Promise<{ rows: RegisterRow[]; total: number }> {
+export async function listRegister(tx: Db, f: RegisterFilter & { limit: number; offset: number }): Promise<{ rows: RegisterRow[]; total: number }> {
   const where = registerWhere(f)
   const { rows } = await sql<RegisterRow>`
     select c.id as "caseId", ch.id as "childId", ch.forename, ch.surname, ch.date_of_birth::text as "dateOfBirth", c.status,

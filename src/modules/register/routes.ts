@@ -7,7 +7,8 @@ import { NotFound } from '../../platform/errors.ts'
 import { PAGE_SIZE, pageNumber, pagination } from '../../platform/pagination.ts'
 import { MAKE_REFERRAL, VIEW_REGISTER, WORK_CASES } from './policy.ts'
 import { CONCERNS, CONCERN_LABELS, referralForm } from './forms.ts'
-import { REGISTER_TYPES, REGISTER_TYPE_LABELS, STATUSES, STATUS_LABELS, listReferralsBy, listRegister, type CaseStatus, type RegisterType } from './queries.ts'
+import { REGISTER_TYPES, REGISTER_TYPE_LABELS, STATUSES, STATUS_LABELS, listReferralsBy, listRegister } from './queries.ts'
+import { filterQuery, parseRegisterFilter } from './filters.ts'
 import { makeReferral, viewChild } from './service.ts'
 import { missingClock } from './clock.ts'
 import { loadCalendarInTx } from '../calendar/service.ts'
@@ -44,19 +45,16 @@ export function registerRoutes(deps: Deps): FastifyPluginAsync {
     app.get('/register', { config: { access: VIEW_REGISTER } }, async (request, reply) => {
       const user = request.user!
       const query = request.query as Record<string, string | undefined>
-      const status = query.status === 'open' || STATUSES.includes(query.status as CaseStatus) ? (query.status as CaseStatus | 'open') : 'open'
-      const registerType = REGISTER_TYPES.includes(query.type as RegisterType) ? (query.type as RegisterType) : undefined
-      const risk = query.risk === 'high' || query.risk === 'standard' ? query.risk : undefined
-      const search = query.q?.trim().slice(0, 100) || undefined
+      const filter = parseRegisterFilter(query)
       const page = pageNumber(query.page)
       const today = deps.now().toISOString().slice(0, 10)
       const result = await withTenant(deps.db, { laId: user.laId, userId: user.id }, async (tx) => {
-        const found = await listRegister(tx, { status, registerType, risk, search, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE })
+        const found = await listRegister(tx, { ...filter, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE })
         const calendar = await loadCalendarInTx(tx)
         const rows = found.rows.map((r) => ({ ...r, clock: missingClock(calendar, r.dateLastInEducation ?? new Date(r.openedAt).toISOString().slice(0, 10), today) }))
         return { rows, total: found.total }
       })
-      const filters = { status, type: registerType, risk, q: search }
+      const filters = filterQuery(filter)
       return reply.page('register/views/register.njk', {
         title: 'Register', cases: result.rows, filters, statusLabels: STATUS_LABELS, typeLabels: REGISTER_TYPE_LABELS,
         statuses: STATUSES, types: REGISTER_TYPES, pager: pagination('/register', filters, page, result.total),
