@@ -4,7 +4,7 @@
 export type DateRange = { startsOn: string; endsOn: string }
 export type Calendar = { terms: DateRange[]; closures: DateRange[]; bankHolidays: Set<string> }
 
-const longDate = (iso: string) =>
+export const longDate = (iso: string): string =>
   new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${iso}T00:00:00Z`))
 
 export class CalendarGap extends Error {

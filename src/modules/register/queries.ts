@@ -23,17 +23,17 @@ export const REGISTER_TYPE_LABELS: Record<RegisterType, string> = {
   other_arrangements: 'Other arrangements',
 }
 
-export type NewChild = { forename: string; surname: string; dateOfBirth?: string; sex: string; upn?: string; nhsNumber?: string }
+export type NewChild = { forename: string; surname: string; dateOfBirth?: string; sex?: string; upn?: string; nhsNumber?: string }
 
 export async function insertChild(tx: Db, laId: string, c: NewChild): Promise<string> {
   const { rows } = await sql<{ id: string }>`
     insert into child (local_authority_id, forename, surname, date_of_birth, sex, upn, nhs_number)
-    values (${laId}, ${c.forename}, ${c.surname}, ${c.dateOfBirth ?? null}, ${c.sex}, ${c.upn ?? null}, ${c.nhsNumber ?? null})
+    values (${laId}, ${c.forename}, ${c.surname}, ${c.dateOfBirth ?? null}, ${c.sex ?? null}, ${c.upn ?? null}, ${c.nhsNumber ?? null})
     returning id`.execute(tx)
   return rows[0].id
 }
 
-export async function insertAddress(tx: Db, laId: string, childId: string, a: { line1: string; town?: string; postcode?: string; source: string }): Promise<void> {
+export async function insertAddress(tx: Db, laId: string, childId: string, a: { line1: string; town?: string | null; postcode?: string | null; source: string }): Promise<void> {
   await sql`insert into child_address (local_authority_id, child_id, line1, town, postcode, source)
     values (${laId}, ${childId}, ${a.line1}, ${a.town ?? null}, ${a.postcode ?? null}, ${a.source})`.execute(tx)
 }
@@ -43,19 +43,22 @@ export type NewCase = {
   riskLevel: 'standard' | 'high'
   riskReasons: string[]
   concern: string
-  whereaboutsKnown: boolean
+  whereaboutsKnown: boolean | null
   dateLastSeen?: string
+  dateLastInEducation?: string
   referredBy: string
   referrerOrganisationId: string
   openedAt: Date
+  source?: 'referral' | 'removal_notice' | 'import' | 'new_pupil_notice'
+  registerType?: RegisterType
 }
 
-export async function insertReferralCase(tx: Db, laId: string, c: NewCase): Promise<string> {
+export async function insertCase(tx: Db, laId: string, c: NewCase): Promise<string> {
   const { rows } = await sql<{ id: string }>`
-    insert into cme_case (local_authority_id, child_id, risk_level, risk_reasons, source, concern, whereabouts_known,
-      date_last_seen, referred_by, referrer_organisation_id, opened_at)
-    values (${laId}, ${c.childId}, ${c.riskLevel}, ${c.riskReasons}, 'referral', ${c.concern}, ${c.whereaboutsKnown},
-      ${c.dateLastSeen ?? null}, ${c.referredBy}, ${c.referrerOrganisationId}, ${c.openedAt})
+    insert into cme_case (local_authority_id, child_id, register_type, risk_level, risk_reasons, source, concern, whereabouts_known,
+      date_last_seen, date_last_in_education, referred_by, referrer_organisation_id, opened_at)
+    values (${laId}, ${c.childId}, ${c.registerType ?? 'cme'}, ${c.riskLevel}, ${c.riskReasons}, ${c.source ?? 'referral'}, ${c.concern}, ${c.whereaboutsKnown},
+      ${c.dateLastSeen ?? null}, ${c.dateLastInEducation ?? null}, ${c.referredBy}, ${c.referrerOrganisationId}, ${c.openedAt})
     returning id`.execute(tx)
   return rows[0].id
 }
@@ -181,5 +184,35 @@ export async function listReferralsBy(tx: Db, userId: string): Promise<MyReferra
     select c.id as "caseId", ch.forename || ' ' || ch.surname as "childName", c.status, c.opened_at as "openedAt"
     from cme_case c join child ch on ch.local_authority_id = c.local_authority_id and ch.id = c.child_id
     where c.referred_by = ${userId} order by c.opened_at desc limit 100`.execute(tx)
+  return rows
+}
+
+export const FLAGS = ['child_protection_plan', 'child_in_need', 'looked_after', 'care_leaver', 'ehcp', 'sen_support', 'youth_justice',
+  'gypsy_roma_traveller', 'service_family', 'young_carer', 'asylum_seeking'] as const
+export type Flag = (typeof FLAGS)[number]
+export const FLAG_LABELS: Record<Flag, string> = {
+  child_protection_plan: 'Child protection plan',
+  child_in_need: 'Child in need',
+  looked_after: 'Looked after',
+  care_leaver: 'Care leaver',
+  ehcp: 'Education, health and care plan',
+  sen_support: 'SEN support',
+  youth_justice: 'Youth justice',
+  gypsy_roma_traveller: 'Gypsy, Roma or Traveller',
+  service_family: 'Service family',
+  young_carer: 'Young carer',
+  asylum_seeking: 'Asylum-seeking',
+}
+
+export async function insertFlag(tx: Db, laId: string, f: { childId: string; flag: Flag; source: string; startsOn?: string; recordedByLabel: string }): Promise<void> {
+  await sql`insert into child_flag (local_authority_id, child_id, flag, source, starts_on, recorded_by_label)
+    values (${laId}, ${f.childId}, ${f.flag}, ${f.source}, ${f.startsOn ?? null}, ${f.recordedByLabel})`.execute(tx)
+}
+
+export type FlagRow = { flag: Flag; source: string; startsOn: string | null; endsOn: string | null; createdAt: Date }
+
+export async function listFlags(tx: Db, childId: string): Promise<FlagRow[]> {
+  const { rows } = await sql<FlagRow>`select flag, source, starts_on::text as "startsOn", ends_on::text as "endsOn", created_at as "createdAt"
+    from child_flag where child_id = ${childId} order by (ends_on is null) desc, created_at desc`.execute(tx)
   return rows
 }

@@ -7,7 +7,7 @@ import { NotFound } from '../../platform/errors.ts'
 import { PAGE_SIZE, pageNumber, pagination } from '../../platform/pagination.ts'
 import { MAKE_REFERRAL, VIEW_REGISTER, WORK_CASES } from './policy.ts'
 import { CONCERNS, CONCERN_LABELS, referralForm } from './forms.ts'
-import { REGISTER_TYPES, REGISTER_TYPE_LABELS, STATUSES, STATUS_LABELS, listReferralsBy, listRegister } from './queries.ts'
+import { FLAG_LABELS, REGISTER_TYPES, REGISTER_TYPE_LABELS, STATUSES, STATUS_LABELS, listReferralsBy, listRegister } from './queries.ts'
 import { filterQuery, parseRegisterFilter } from './filters.ts'
 import { makeReferral, viewChild } from './service.ts'
 import { missingClock } from './clock.ts'
@@ -67,7 +67,7 @@ export function registerRoutes(deps: Deps): FastifyPluginAsync {
       const view = await viewChild(deps.db, request.user!, request.ip, id, deps.now())
       return reply.page('register/views/child.njk', {
         title: `${view.child.forename} ${view.child.surname}`, ...view, statusLabels: STATUS_LABELS, typeLabels: REGISTER_TYPE_LABELS, backLink: '/register',
-        canWork: WORK_CASES.kind === 'user' && WORK_CASES.allow(request.user!),
+        canWork: WORK_CASES.kind === 'user' && WORK_CASES.allow(request.user!), flagLabels: FLAG_LABELS, today: deps.now().toISOString().slice(0, 10),
       })
     })
   }

@@ -6,6 +6,8 @@ import type { CurrentUser } from '../../platform/access.ts'
 import * as q from './queries.ts'
 import { copyTemplateToCase, listEnquiries, type Enquiry } from './case-queries.ts'
 import { CONCERN_LABELS, type ReferralInput } from './forms.ts'
+import { escalateIfNeeded } from '../actions/service.ts'
+import { listActionsForCases, type ActionRow } from '../actions/queries.ts'
 
 /**
  * The suggested risk level and its reasons. A child with a child protection plan, in care, with
@@ -24,21 +26,29 @@ export async function makeReferral(db: Db, user: CurrentUser, ip: string, input:
   return withTenant(db, { laId: user.laId, userId: user.id }, async (tx) => {
     const childId = await q.insertChild(tx, user.laId, input)
     if (input.addressLine1) await q.insertAddress(tx, user.laId, childId, { line1: input.addressLine1, town: input.town, postcode: input.postcode, source: 'referral' })
-    const caseId = await q.insertReferralCase(tx, user.laId, {
+    const caseId = await q.insertCase(tx, user.laId, {
       childId, riskLevel: risk.level, riskReasons: risk.reasons, concern: input.concern, whereaboutsKnown: input.whereaboutsKnown === 'yes',
       dateLastSeen: input.dateLastSeen, referredBy: user.id, referrerOrganisationId: user.organisationId, openedAt: now,
     })
     await copyTemplateToCase(tx, user.laId, caseId)
+    for (const concern of input.concerns) {
+      const flag = concern === 'child_protection_plan' || concern === 'looked_after' ? concern : undefined
+      if (flag) await q.insertFlag(tx, user.laId, { childId, flag, source: `Referral by ${user.organisationName}`, recordedByLabel: `${user.displayName}, ${user.organisationName}` })
+    }
     await q.insertChildEvent(tx, user.laId, {
       childId, caseId, occurredAt: now, kind: 'referral', actorUserId: user.id, actorLabel: `${user.displayName}, ${user.organisationName}`,
       summary: `Referred as possibly missing education${risk.level === 'high' ? ` (high risk: ${risk.reasons.join('; ')})` : ''}`,
     })
+    await escalateIfNeeded(tx, user.laId, { caseId, childId, riskReasons: risk.reasons }, `${user.displayName}, ${user.organisationName}`, now)
     await recordAudit(tx, actorFor(user, ip), { action: 'case.referred', recordType: 'child', recordId: childId, details: { caseId, risk: risk.level } }, now)
     return { childId, caseId }
   })
 }
 
-export type ChildPage = { child: q.ChildRecord; cases: q.CaseRecord[]; enquiriesByCase: Record<string, Enquiry[]>; addresses: q.AddressRow[]; events: q.ChildEventRow[] }
+export type ChildPage = {
+  child: q.ChildRecord; cases: q.CaseRecord[]; enquiriesByCase: Record<string, Enquiry[]>; actionsByCase: Record<string, ActionRow[]>
+  addresses: q.AddressRow[]; events: q.ChildEventRow[]; flags: q.FlagRow[]
+}
 
 /** Everything on the child's page, read in one transaction that also records the view. */
 export async function viewChild(db: Db, user: CurrentUser, ip: string, childId: string, now: Date): Promise<ChildPage> {
@@ -49,6 +59,8 @@ export async function viewChild(db: Db, user: CurrentUser, ip: string, childId: 
     const cases = await q.listCasesForChild(tx, childId)
     const enquiriesByCase: Record<string, Enquiry[]> = {}
     for (const e of await listEnquiries(tx, cases.map((c) => c.id))) (enquiriesByCase[e.caseId] ??= []).push(e)
-    return { child, cases, enquiriesByCase, addresses: await q.listAddresses(tx, childId), events: await q.listChildEvents(tx, childId) }
+    const actionsByCase: Record<string, ActionRow[]> = {}
+    for (const a of await listActionsForCases(tx, cases.map((c) => c.id))) (actionsByCase[a.caseId] ??= []).push(a)
+    return { child, cases, enquiriesByCase, actionsByCase, addresses: await q.listAddresses(tx, childId), events: await q.listChildEvents(tx, childId), flags: await q.listFlags(tx, childId) }
   })
 }
