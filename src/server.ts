@@ -7,8 +7,8 @@ import { lockDataDir } from './platform/lock.ts'
 import { resolveSecret } from './platform/secret.ts'
 import { deriveKey } from './platform/crypto.ts'
 import { pgBossJobs, type Jobs } from './platform/jobs.ts'
-import { createTransport, deliverPendingEmail, SEND_EMAIL_JOB } from './platform/mail.ts'
-import { ESCALATE_OVERDUE_JOB, escalateOverdueActions } from './modules/actions/service.ts'
+import { createTransport } from './platform/mail.ts'
+import { backgroundJobs } from './background.ts'
 import { seedDemo, DEMO_PASSWORD, DEMO_USERS } from './modules/demo/seed.ts'
 
 export type Running = { app: FastifyInstance; database: Database; jobs: Jobs; stop(): Promise<void> }
@@ -40,14 +40,7 @@ export async function startServer(config: Config, log: (line: string) => void): 
   const app = await createApp(deps)
   jobErrors.log = app.log
   const transport = createTransport(config.mail)
-  await jobs.start([
-    { name: SEND_EMAIL_JOB, cron: '* * * * *', handler: async () => { await deliverPendingEmail(database.db, transport, now) } },
-    // Early each morning, before the CME team starts: overdue actions reach the team manager.
-    { name: ESCALATE_OVERDUE_JOB, cron: '0 6 * * *', handler: async () => {
-      await escalateOverdueActions(database.db, now(), config.baseUrl)
-      await jobs.send(SEND_EMAIL_JOB)
-    } },
-  ])
+  await jobs.start(backgroundJobs({ db: database.db, jobs, transport, now, config, schedule: true }))
   await app.listen({ port: config.port, host: config.host })
 
   const where = config.database.kind === 'postgres' ? 'PostgreSQL' : `the embedded database in ${config.database.dataDir}`

@@ -7,7 +7,8 @@ import { loadConfig, type Config } from '../../src/config.ts'
 import { withTenant, type Database } from '../../src/platform/db.ts'
 import { hmac, seal, deriveKey } from '../../src/platform/crypto.ts'
 import { inlineJobs } from '../../src/platform/jobs.ts'
-import { createTransport, deliverPendingEmail, SEND_EMAIL_JOB } from '../../src/platform/mail.ts'
+import { createTransport } from '../../src/platform/mail.ts'
+import { backgroundJobs } from '../../src/background.ts'
 import { createSession } from '../../src/platform/sessions.ts'
 import type { Role } from '../../src/platform/access.ts'
 import { createLocalAuthority } from '../../src/modules/local-authorities/service.ts'
@@ -57,7 +58,7 @@ export async function testApp(t: TestContext | { after(fn: () => Promise<void>):
   const app = await createApp(deps)
   // Email goes through the real outbox and job; with no SMTP or Notify configured it stays readable there.
   const transport = createTransport(config.mail)
-  await jobs.start([{ name: SEND_EMAIL_JOB, handler: async () => { await deliverPendingEmail(database.db, transport, now) } }])
+  await jobs.start(backgroundJobs({ db: database.db, jobs, transport, now, config, schedule: false }))
   t.after(async () => {
     await app.close()
     if (!opts.database) await database.close()

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { optionalText, text } from '../../platform/forms.ts'
+import { isRealDate, optionalText, text } from '../../platform/forms.ts'
 import { normalisePostcode, normaliseUpn, postcodeProblem, upnProblem } from '../children/identifiers.ts'
 import { GROUNDS, GROUND_INFO, GROUND_I_CODES, GROUND_I_MIN_SCHOOL_DAYS, type Ground } from './grounds.ts'
 import { longDate } from '../calendar/days.ts'
@@ -18,7 +18,7 @@ const checked = (check: (v: string) => string | undefined, normalise: (v: string
 /** A date field that has been through withDates (or arrived as YYYY-MM-DD in an import): '', 'invalid' or a real date. */
 const date = (invalid: string) => z.string().optional()
   .refine((v) => v !== 'invalid', { error: invalid })
-  .refine((v) => !v || /^\d{4}-\d{2}-\d{2}$/.test(v), { error: invalid })
+  .refine((v) => !v || (/^\d{4}-\d{2}-\d{2}$/.test(v) && isRealDate(v)), { error: invalid })
   .transform((v) => (v ? v : undefined))
 
 const phoneProblem = (v: string) => (/^\+?[0-9 ()-]{10,20}$/.test(v) && v.replace(/\D/g, '').length >= 10 ? undefined : 'Enter a phone number, like 01632 960 001 or 07700 900 982')
