@@ -24,7 +24,13 @@ import { calendarRoutes } from './modules/calendar/routes.ts'
 import { mailboxRoutes } from './modules/mailbox/routes.ts'
 import { registerRoutes } from './modules/register/routes.ts'
 import { caseRoutes } from './modules/register/case-routes.ts'
+import { reportRoutes } from './modules/reports/routes.ts'
 import { VIEW_REGISTER } from './modules/register/policy.ts'
+import { actionRoutes } from './modules/actions/routes.ts'
+import { noticeRoutes } from './modules/notices/routes.ts'
+import { noticeImportRoutes } from './modules/notices/import-routes.ts'
+import { READ_NOTICES, SEND_NOTICES } from './modules/notices/policy.ts'
+import { WORK_ACTIONS } from './modules/actions/policy.ts'
 import { VIEW_AUDIT } from './modules/audit/policy.ts'
 import { VIEW_CALENDAR } from './modules/calendar/policy.ts'
 import { ADMINISTER } from './modules/pages/policy.ts'
@@ -53,7 +59,11 @@ export type Deps = {
 // Navigation shows only what the user's roles allow, using the same rules that guard the routes.
 const NAVIGATION: { text: string; href: string; access?: Access }[] = [
   { text: 'Home', href: '/' },
+  { text: 'Dashboard', href: '/dashboard', access: VIEW_REGISTER },
   { text: 'Register', href: '/register', access: VIEW_REGISTER },
+  { text: 'My work', href: '/my-work', access: WORK_ACTIONS },
+  { text: 'Notices', href: '/notices/inbox', access: READ_NOTICES },
+  { text: 'Notices', href: '/notices', access: SEND_NOTICES },
   { text: 'Referrals', href: '/referrals' },
   { text: 'School calendar', href: '/calendar', access: VIEW_CALENDAR },
   { text: 'Administration', href: '/admin', access: ADMINISTER },
@@ -149,6 +159,10 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(calendarRoutes(deps))
   await app.register(registerRoutes(deps))
   await app.register(caseRoutes(deps))
+  await app.register(reportRoutes(deps))
+  await app.register(actionRoutes(deps))
+  await app.register(noticeRoutes(deps))
+  await app.register(noticeImportRoutes(deps))
   if (deps.config.mail.mailbox) await app.register(mailboxRoutes(deps))
   app.setNotFoundHandler(notFoundHandler)
   return app

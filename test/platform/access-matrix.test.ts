@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import type { LightMyRequestResponse } from 'fastify'
 import { ROLES, type Role } from '../../src/platform/access.ts'
+import { sql } from 'kysely'
 import { withTenant } from '../../src/platform/db.ts'
 import { createSession } from '../../src/platform/sessions.ts'
 import { testApp, type Agent, type TestApp } from '../helpers/test-app.ts'
@@ -95,6 +96,34 @@ const EXPECTED: Record<string, Rule> = {
   'POST /cases/:caseId/status': CASE_WORKERS,
   'GET /cases/:caseId/risk': CASE_WORKERS,
   'POST /cases/:caseId/risk': CASE_WORKERS,
+  'GET /cases/:caseId/details': CASE_WORKERS,
+  'POST /cases/:caseId/details': CASE_WORKERS,
+  // The dashboard, the termly DfE return and register exports
+  'GET /dashboard': REGISTER_READERS,
+  'GET /reports/dfe-return': REGISTER_READERS,
+  'POST /reports/dfe-return': REGISTER_READERS,
+  'GET /register/export': REGISTER_READERS,
+  'POST /register/export': REGISTER_READERS,
+  // Actions and the officers' queues
+  'GET /cases/:caseId/actions/new': CASE_WORKERS,
+  'POST /cases/:caseId/actions': CASE_WORKERS,
+  'GET /actions/:id': CASE_WORKERS,
+  'POST /actions/:id/finish': CASE_WORKERS,
+  'POST /actions/:id/change': CASE_WORKERS,
+  'GET /my-work': CASE_WORKERS,
+  'GET /actions/overdue': CASE_WORKERS,
+  // School notices
+  'GET /notices': ['school_user'],
+  'GET /notices/removal/new': ['school_user'],
+  'POST /notices/removal': ['school_user'],
+  'GET /notices/new-pupil/new': ['school_user'],
+  'POST /notices/new-pupil': ['school_user'],
+  'GET /notices/inbox': REGISTER_READERS,
+  'GET /notices/:id': ['school_user', 'cme_officer', 'auditor'],
+  'POST /notices/:id/process': CASE_WORKERS,
+  'GET /notices/import': ['school_user'],
+  'POST /notices/import': ['school_user'],
+  'GET /notices/imports/:id': ['school_user'],
 }
 
 // These end the session that sends them, so each of their requests gets a session of its own.
@@ -142,11 +171,16 @@ describe('access to every route, for every role', () => {
     agent.cookies.lantern_session = token
     return agent
   }
+  // School users belong to a school, as the notices pages require; everyone else to the LA.
+  let schoolId: string
   const newAgent = async (actor: Actor): Promise<Agent> =>
-    actor === 'signed out' ? t.agent() : actor === 'part signed in' ? partSignedIn() : (await t.signedIn([actor])).agent
+    actor === 'signed out' ? t.agent() : actor === 'part signed in' ? partSignedIn()
+      : (await t.signedIn([actor], actor === 'school_user' ? { organisationId: schoolId } : {})).agent
 
   before(async () => {
     t = await testApp({ after: (fn: () => Promise<void>) => void cleanups.push(fn) })
+    schoolId = await withTenant(t.database.db, { laId: t.la.id }, async (tx) => (await sql<{ id: string }>`insert into organisation (local_authority_id, name, kind, urn)
+      values (${t.la.id}, 'Matrix Primary School', 'school', '990777') returning id`.execute(tx)).rows[0].id)
     for (const actor of ACTORS) agents.set(actor, await newAgent(actor))
   })
   after(async () => { for (const fn of cleanups) await fn() })

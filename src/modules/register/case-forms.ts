@@ -43,3 +43,12 @@ export const riskForm = z.object({
   reason: text('Enter the reason for the risk level', 1000, 'Keep the reason to 1000 characters or fewer'),
   version,
 })
+
+/** Which register the case is on (a child moves between them without being entered again), why, and whose it is. */
+export const detailsForm = z.object({
+  registerType: z.enum(['cme', 'ehe', 'other_arrangements'], { error: 'Select the register' }),
+  cmeReasonCode: z.string().trim().max(40).optional().transform((v) => v || null),
+  assignedOfficerId: z.string().trim().optional().transform((v) => v || null),
+  note: z.string().trim().max(1000, { error: 'Keep the note to 1000 characters or fewer' }).optional().transform((v) => v || undefined),
+  version,
+})

@@ -92,3 +92,30 @@ export async function findCaseSummary(tx: Db, caseId: string): Promise<CaseSumma
     from cme_case c join child ch on ch.local_authority_id = c.local_authority_id and ch.id = c.child_id where c.id = ${caseId}`.execute(tx)
   return rows[0]
 }
+
+export type CaseDetails = { registerType: string; cmeReasonCode: string | null; assignedOfficerId: string | null }
+
+export async function findCaseDetails(tx: Db, caseId: string): Promise<CaseDetails | undefined> {
+  const { rows } = await sql<CaseDetails>`select register_type as "registerType", cme_reason_code as "cmeReasonCode", assigned_officer_id as "assignedOfficerId"
+    from cme_case where id = ${caseId}`.execute(tx)
+  return rows[0]
+}
+
+export async function updateCaseDetails(tx: Db, caseId: string, d: CaseDetails, now: Date): Promise<void> {
+  await sql`update cme_case set register_type = ${d.registerType}, cme_reason_code = ${d.cmeReasonCode}, assigned_officer_id = ${d.assignedOfficerId},
+    version = version + 1, updated_at = ${now} where id = ${caseId}`.execute(tx)
+}
+
+export type Option = { value: string; text: string }
+
+export async function listReasons(tx: Db): Promise<Option[]> {
+  const { rows } = await sql<Option>`select code as value, label as text from cme_reason where active order by position, label`.execute(tx)
+  return rows
+}
+
+export async function listOfficers(tx: Db): Promise<Option[]> {
+  const { rows } = await sql<Option>`select u.id as value, u.display_name as text from app_user u
+    where u.status = 'active' and exists (select 1 from user_role r where r.local_authority_id = u.local_authority_id and r.user_id = u.id and r.role = 'cme_officer')
+    order by u.display_name`.execute(tx)
+  return rows
+}

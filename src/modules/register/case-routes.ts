@@ -5,10 +5,10 @@ import { parseForm, toFormErrors, withDates } from '../../platform/forms.ts'
 import { isUuid } from '../../platform/ids.ts'
 import { NotFound } from '../../platform/errors.ts'
 import { WORK_CASES } from './policy.ts'
-import { enquiryForm, riskForm, statusForm } from './case-forms.ts'
-import { findCaseSummary, findEnquiry, type CaseSummary } from './case-queries.ts'
-import { STATUSES, STATUS_LABELS, OPEN_STATUSES } from './queries.ts'
-import { changeRisk, changeStatus, recordEnquiryOutcome } from './case-service.ts'
+import { detailsForm, enquiryForm, riskForm, statusForm } from './case-forms.ts'
+import { findCaseDetails, findCaseSummary, findEnquiry, listOfficers, listReasons, type CaseSummary } from './case-queries.ts'
+import { REGISTER_TYPE_LABELS, STATUSES, STATUS_LABELS, OPEN_STATUSES } from './queries.ts'
+import { changeDetails, changeRisk, changeStatus, recordEnquiryOutcome } from './case-service.ts'
 
 /** A CME officer's work on a case: recording enquiries, moving the status on (the closure gate) and setting the risk. */
 export function caseRoutes(deps: Deps): FastifyPluginAsync {
@@ -60,6 +60,28 @@ export function caseRoutes(deps: Deps): FastifyPluginAsync {
         const message = `You cannot close the case until these required enquiries are done, or recorded as not possible with a reason: ${result.outstanding.join('; ')}`
         return statusPage(request, reply, body, toFormErrors([{ path: ['status'], message }]))
       }
+      return reply.redirect(`/children/${result.childId}#case-${c.id}`, 303)
+    })
+
+    const detailsPage = async (request: FastifyRequest, reply: FastifyReply, values: Record<string, unknown>, errors?: ReturnType<typeof toFormErrors>) => {
+      const c = await openCase(request)
+      const user = request.user!
+      const data = await withTenant(deps.db, { laId: user.laId, userId: user.id }, async (tx) => ({
+        details: (await findCaseDetails(tx, c.id))!, reasons: await listReasons(tx), officers: await listOfficers(tx),
+      }))
+      return reply.page('register/views/details.njk', {
+        title: 'Change the case details', case: c, reasons: data.reasons, officers: data.officers, typeLabels: REGISTER_TYPE_LABELS,
+        values: { version: c.version, ...data.details, ...values }, errors, backLink: `/children/${c.childId}`,
+      }, errors ? 400 : 200)
+    }
+    app.get('/cases/:caseId/details', access, async (request, reply) => detailsPage(request, reply, {}))
+    app.post('/cases/:caseId/details', access, async (request, reply) => {
+      const body = request.body as Record<string, unknown>
+      const form = parseForm(detailsForm, body)
+      if (!form.ok) return detailsPage(request, reply, body, form.errors)
+      const c = await openCase(request)
+      const result = await changeDetails(deps.db, request.user!, request.ip, c.id, form.value, deps.now())
+      if (!result.ok) return detailsPage(request, reply, body, toFormErrors([{ path: [result.field], message: result.message }]))
       return reply.redirect(`/children/${result.childId}#case-${c.id}`, 303)
     })
 

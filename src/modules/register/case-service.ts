@@ -4,7 +4,7 @@ import { actorFor } from '../../platform/actor.ts'
 import { Conflict, NotFound } from '../../platform/errors.ts'
 import type { CurrentUser } from '../../platform/access.ts'
 import * as cq from './case-queries.ts'
-import { insertChildEvent, OPEN_STATUSES, STATUS_LABELS, type CaseStatus } from './queries.ts'
+import { insertChildEvent, OPEN_STATUSES, REGISTER_TYPE_LABELS, STATUS_LABELS, type CaseStatus, type RegisterType } from './queries.ts'
 
 const who = (user: CurrentUser) => `${user.displayName}, ${user.organisationName}`
 const isOpenStatus = (s: CaseStatus) => (OPEN_STATUSES as readonly string[]).includes(s)
@@ -70,5 +70,33 @@ export async function changeRisk(db: Db, user: CurrentUser, ip: string, caseId: 
     await recordAudit(tx, actorFor(user, ip), { action: 'case.risk_changed', recordType: 'child', recordId: c.childId, reason: input.reason,
       details: { caseId, from: c.riskLevel, to: input.level } }, now)
     return c.childId
+  })
+}
+
+export type DetailsResult = { ok: true; childId: string } | { ok: false; field: string; message: string }
+
+/** Moves the case between registers, sets the CME reason the DfE return counts, or gives it to an officer. */
+export async function changeDetails(db: Db, user: CurrentUser, ip: string, caseId: string,
+  input: { registerType: string; cmeReasonCode: string | null; assignedOfficerId: string | null; note?: string; version: number }, now: Date): Promise<DetailsResult> {
+  return withTenant(db, { laId: user.laId, userId: user.id }, async (tx) => {
+    const c = await lockOpenCase(tx, caseId, input.version)
+    const before = (await cq.findCaseDetails(tx, caseId))!
+    const reasons = await cq.listReasons(tx)
+    const officers = await cq.listOfficers(tx)
+    if (input.cmeReasonCode && !reasons.some((r) => r.value === input.cmeReasonCode)) return { ok: false, field: 'cmeReasonCode', message: 'Select a reason from the list' }
+    if (input.assignedOfficerId && !officers.some((o) => o.value === input.assignedOfficerId)) return { ok: false, field: 'assignedOfficerId', message: 'Select a CME officer from the list' }
+    const after = { registerType: input.registerType, cmeReasonCode: input.cmeReasonCode, assignedOfficerId: input.assignedOfficerId }
+    await cq.updateCaseDetails(tx, caseId, after, now)
+    const changes: string[] = []
+    if (before.registerType !== after.registerType) changes.push(`moved from ${REGISTER_TYPE_LABELS[before.registerType as RegisterType]} to ${REGISTER_TYPE_LABELS[after.registerType as RegisterType]}`)
+    if (before.cmeReasonCode !== after.cmeReasonCode) changes.push(`reason set to ${reasons.find((r) => r.value === after.cmeReasonCode)?.text ?? 'not recorded'}`)
+    if (before.assignedOfficerId !== after.assignedOfficerId) changes.push(`officer set to ${officers.find((o) => o.value === after.assignedOfficerId)?.text ?? 'nobody'}`)
+    if (changes.length) {
+      await insertChildEvent(tx, user.laId, { childId: c.childId, caseId, occurredAt: now, kind: 'case_details', actorUserId: user.id, actorLabel: who(user),
+        summary: `Case ${changes.join('; ')}${input.note ? `. ${input.note}` : ''}` })
+    }
+    await recordAudit(tx, actorFor(user, ip), { action: 'case.details_changed', recordType: 'child', recordId: c.childId, reason: input.note,
+      details: { caseId, registerType: after.registerType, cmeReasonCode: after.cmeReasonCode, assignedOfficerId: after.assignedOfficerId } }, now)
+    return { ok: true, childId: c.childId }
   })
 }

@@ -66,6 +66,23 @@ describe('working a case: enquiries, the closure gate, risk and conflicts', () =
     assert.match(textOf(await officer.get(childPath), '[data-testid=chronology]'), /Status changed: Referred to Making enquiries/)
   })
 
+  it('moves the case between registers on the same record, and records the reason and officer', async () => {
+    const page = await officer.get(`/cases/${caseId}/details`)
+    const officerId = html(page)('#assignedOfficerId option').filter((_, o) => html(page)(o).attr('value') !== '').first().attr('value')!
+    const version = html(page)('input[name=version]').val() as string
+    const bad = await officer.post(`/cases/${caseId}/details`, { registerType: 'cme', cmeReasonCode: 'made_up', version })
+    assert.equal(bad.statusCode, 400)
+    assert.match(textOf(bad, '.govuk-error-summary'), /Select a reason from the list/)
+    const res = await officer.post(`/cases/${caseId}/details`, { registerType: 'ehe', cmeReasonCode: 'moved_destination_unknown', assignedOfficerId: officerId, note: 'Parent says they are home educating', version })
+    assert.equal(res.statusCode, 303)
+    const child = await officer.get(childPath)
+    assert.match(textOf(child, '[data-testid=case]'), /Elective home education: Making enquiries/)
+    assert.match(textOf(child, '[data-testid=chronology]'), /Case moved from Children missing education to Elective home education; reason set to Moved away, destination unknown; officer set to Test cme_officer\. Parent says they are home educating/)
+    const back = await officer.post(`/cases/${caseId}/details`, { registerType: 'cme', cmeReasonCode: 'moved_destination_unknown', assignedOfficerId: officerId, version: html(await officer.get(`/cases/${caseId}/details`))('input[name=version]').val() as string })
+    assert.equal(back.statusCode, 303)
+    assert.equal(html(await officer.get(childPath))('[data-testid=enquiries] a').length, 11, 'the same case and its enquiries carry on')
+  })
+
   it('refuses a change made on a stale page rather than overwrite someone else', async () => {
     const stale = await versionOf(`/cases/${caseId}/risk`)
     await officer.post(`/cases/${caseId}/risk`, { level: 'high', reason: 'Sibling known to social care', version: stale })

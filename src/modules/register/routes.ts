@@ -58,6 +58,7 @@ export function registerRoutes(deps: Deps): FastifyPluginAsync {
       return reply.page('register/views/register.njk', {
         title: 'Register', cases: result.rows, filters, statusLabels: STATUS_LABELS, typeLabels: REGISTER_TYPE_LABELS,
         statuses: STATUSES, types: REGISTER_TYPES, pager: pagination('/register', filters, page, result.total),
+        exportHref: `/register/export?${new URLSearchParams(Object.entries(filters).filter((e): e is [string, string] => Boolean(e[1]))).toString()}`,
       })
     })
 
