@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from '../../platform/db.ts'
-import { statusesFor, type RegisterFilter } from './filters.ts'
+import { birthRangeForYear, statusesFor, type RegisterFilter, type Sort } from './filters.ts'
 
 export const OPEN_STATUSES = ['referred', 'making_enquiries', 'located_awaiting_place'] as const
 export const STATUSES = [...OPEN_STATUSES, 'placed', 'elective_home_education', 'left_la', 'left_country', 'other_resolution'] as const
@@ -87,16 +87,35 @@ export type RegisterRow = {
 }
 
 /** The register's where clause over cme_case c joined to child ch; the list, the count and the export share it. */
-export function registerWhere(f: RegisterFilter) {
+export function registerWhere(f: Omit<RegisterFilter, 'sort'> & { sort?: unknown }) {
   const statuses = statusesFor(f)
   const term = f.search?.trim().toLowerCase() ?? null
   const identifier = term ? term.replace(/\s/g, '').toUpperCase() : null
+  const years = f.year === undefined ? null : birthRangeForYear(f.year, f.today)
+  // Twelve weeks, as the DfE return's bands count it, back from today.
+  const twelveWeeksAgo = new Date(Date.parse(`${f.today}T00:00:00Z`) - 84 * 86_400_000).toISOString().slice(0, 10)
   // A search is an identifier (UPN, NHS number) or part of a name; names match on trigrams, so
   // "Jayden Smith" finds "Jaden Smith" as well.
   return sql`where c.status = any(${statuses}) and (${f.registerType ?? null}::text is null or c.register_type = ${f.registerType ?? null})
     and (${f.risk ?? null}::text is null or c.risk_level = ${f.risk ?? null})
+    and (${f.reason ?? null}::text is null or c.cme_reason_code = ${f.reason ?? null})
+    and (${f.officer ?? null}::text is null or (${f.officer ?? null} = 'none' and c.assigned_officer_id is null) or c.assigned_officer_id::text = ${f.officer ?? null})
+    and (${f.school ?? null}::uuid is null or c.referrer_organisation_id = ${f.school ?? null}::uuid)
+    and (${years?.from ?? null}::date is null or ch.date_of_birth between ${years?.from ?? null}::date and ${years?.to ?? null}::date)
+    and (${f.flag ?? null}::text is null or exists (select 1 from child_flag fl where fl.local_authority_id = ch.local_authority_id and fl.child_id = ch.id
+      and fl.flag = ${f.flag ?? null} and (fl.ends_on is null or fl.ends_on >= ${f.today}::date)))
+    and (${f.band ?? null}::text is null
+      or (${f.band ?? null} = 'over_12_weeks' and coalesce(c.date_last_in_education, c.opened_at::date) < ${twelveWeeksAgo}::date)
+      or (${f.band ?? null} = 'up_to_12_weeks' and coalesce(c.date_last_in_education, c.opened_at::date) >= ${twelveWeeksAgo}::date))
     and (${term}::text is null or ch.upn = ${identifier} or ch.nhs_number = ${identifier}
       or lower(ch.forename || ' ' || ch.surname) % ${term} or lower(ch.forename || ' ' || ch.surname) like ${`%${term ?? ''}%`})`
+}
+
+const ORDER: Record<Sort, ReturnType<typeof sql>> = {
+  priority: sql`(c.risk_level = 'high') desc, c.opened_at, c.id`,
+  longest: sql`coalesce(c.date_last_in_education, c.opened_at::date), c.opened_at, c.id`,
+  newest: sql`c.opened_at desc, c.id`,
+  name: sql`lower(ch.surname), lower(ch.forename), c.id`,
 }
 
 export async function listRegister(tx: Db, f: RegisterFilter & { limit: number; offset: number }): Promise<{ rows: RegisterRow[]; total: number }> {
@@ -107,7 +126,7 @@ export async function listRegister(tx: Db, f: RegisterFilter & { limit: number; 
       c.date_last_in_education::text as "dateLastInEducation"
     from cme_case c join child ch on ch.local_authority_id = c.local_authority_id and ch.id = c.child_id
     ${where}
-    order by (c.risk_level = 'high') desc, c.opened_at
+    order by ${ORDER[f.sort]}
     limit ${f.limit} offset ${f.offset}`.execute(tx)
   const { rows: count } = await sql<{ n: number }>`
     select count(*)::int as n from cme_case c join child ch on ch.local_authority_id = c.local_authority_id and ch.id = c.child_id ${where}`.execute(tx)
@@ -214,5 +233,13 @@ export type FlagRow = { flag: Flag; source: string; startsOn: string | null; end
 export async function listFlags(tx: Db, childId: string): Promise<FlagRow[]> {
   const { rows } = await sql<FlagRow>`select flag, source, starts_on::text as "startsOn", ends_on::text as "endsOn", created_at as "createdAt"
     from child_flag where child_id = ${childId} order by (ends_on is null) desc, created_at desc`.execute(tx)
+  return rows
+}
+
+/** Organisations that have referred a child or sent a notice: the register's "school" filter. */
+export async function listReferringOrganisations(tx: Db): Promise<{ value: string; text: string }[]> {
+  const { rows } = await sql<{ value: string; text: string }>`select o.id as value, o.name as text from organisation o
+    where o.kind = 'school' or exists (select 1 from cme_case c where c.local_authority_id = o.local_authority_id and c.referrer_organisation_id = o.id)
+    order by o.name limit 500`.execute(tx)
   return rows
 }

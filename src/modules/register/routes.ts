@@ -7,8 +7,9 @@ import { NotFound } from '../../platform/errors.ts'
 import { PAGE_SIZE, pageNumber, pagination } from '../../platform/pagination.ts'
 import { MAKE_REFERRAL, VIEW_REGISTER, WORK_CASES } from './policy.ts'
 import { CONCERNS, CONCERN_LABELS, referralForm } from './forms.ts'
-import { FLAG_LABELS, REGISTER_TYPES, REGISTER_TYPE_LABELS, STATUSES, STATUS_LABELS, listReferralsBy, listRegister } from './queries.ts'
-import { filterQuery, parseRegisterFilter } from './filters.ts'
+import { FLAG_LABELS, REGISTER_TYPES, REGISTER_TYPE_LABELS, STATUSES, STATUS_LABELS, listReferralsBy, listReferringOrganisations, listRegister } from './queries.ts'
+import { filterQuery, parseRegisterFilter, SORT_LABELS } from './filters.ts'
+import { listOfficers, listReasons } from './case-queries.ts'
 import { makeReferral, viewChild } from './service.ts'
 import { missingClock } from './clock.ts'
 import { loadCalendarInTx } from '../calendar/service.ts'
@@ -45,19 +46,20 @@ export function registerRoutes(deps: Deps): FastifyPluginAsync {
     app.get('/register', { config: { access: VIEW_REGISTER } }, async (request, reply) => {
       const user = request.user!
       const query = request.query as Record<string, string | undefined>
-      const filter = parseRegisterFilter(query)
+      const filter = parseRegisterFilter(query, deps.now().toISOString().slice(0, 10))
       const page = pageNumber(query.page)
       const today = deps.now().toISOString().slice(0, 10)
       const result = await withTenant(deps.db, { laId: user.laId, userId: user.id }, async (tx) => {
         const found = await listRegister(tx, { ...filter, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE })
         const calendar = await loadCalendarInTx(tx)
+        const options = { reasons: await listReasons(tx), officers: await listOfficers(tx), schools: await listReferringOrganisations(tx) }
         const rows = found.rows.map((r) => ({ ...r, clock: missingClock(calendar, r.dateLastInEducation ?? new Date(r.openedAt).toISOString().slice(0, 10), today) }))
-        return { rows, total: found.total }
+        return { rows, total: found.total, options }
       })
       const filters = filterQuery(filter)
       return reply.page('register/views/register.njk', {
         title: 'Register', cases: result.rows, filters, statusLabels: STATUS_LABELS, typeLabels: REGISTER_TYPE_LABELS,
-        statuses: STATUSES, types: REGISTER_TYPES, pager: pagination('/register', filters, page, result.total),
+        statuses: STATUSES, types: REGISTER_TYPES, ...result.options, flagLabels: FLAG_LABELS, sortLabels: SORT_LABELS, pager: pagination('/register', filters, page, result.total),
         exportHref: `/register/export?${new URLSearchParams(Object.entries(filters).filter((e): e is [string, string] => Boolean(e[1]))).toString()}`,
       })
     })

@@ -3,8 +3,8 @@ import { z } from 'zod'
 import type { Deps } from '../../app.ts'
 import { formError, parseForm, withDates, type FormErrors } from '../../platform/forms.ts'
 import { VIEW_REGISTER } from '../register/policy.ts'
-import { REGISTER_TYPE_LABELS, STATUS_LABELS, type CaseStatus } from '../register/queries.ts'
-import { filterQuery, parseRegisterFilter, type RegisterFilter } from '../register/filters.ts'
+import { FLAG_LABELS, REGISTER_TYPE_LABELS, STATUS_LABELS, type CaseStatus } from '../register/queries.ts'
+import { FILTER_NAMES, filterQuery, parseRegisterFilter, type RegisterFilter } from '../register/filters.ts'
 import { censusDate, dfeReturnForm, exportForm, linkToDay } from './forms.ts'
 import { openCasesChart } from './chart.ts'
 import {
@@ -27,10 +27,16 @@ const describeFilter = (f: RegisterFilter) => [
   { key: { text: 'Register' }, value: { text: f.registerType ? REGISTER_TYPE_LABELS[f.registerType] : 'All registers' } },
   { key: { text: 'Risk' }, value: { text: f.risk === 'high' ? 'High' : f.risk === 'standard' ? 'Standard' : 'All' } },
   { key: { text: 'Name, UPN or NHS number' }, value: { text: f.search ?? 'Any' } },
+  ...(f.reason ? [{ key: { text: 'Reason' }, value: { text: f.reason } }] : []),
+  ...(f.officer ? [{ key: { text: 'Officer' }, value: { text: f.officer === 'none' ? 'Nobody yet' : 'One officer' } }] : []),
+  ...(f.school ? [{ key: { text: 'School or referrer' }, value: { text: 'One organisation' } }] : []),
+  ...(f.year !== undefined ? [{ key: { text: 'Year group' }, value: { text: f.year === 0 ? 'Reception' : `Year ${f.year}` } }] : []),
+  ...(f.flag ? [{ key: { text: 'Known to other services' }, value: { text: FLAG_LABELS[f.flag] } }] : []),
+  ...(f.band ? [{ key: { text: 'Time missing' }, value: { text: f.band === 'over_12_weeks' ? 'More than 12 weeks' : '12 weeks or less' } }] : []),
 ]
 
 const stringsOf = (body: Record<string, unknown>) =>
-  Object.fromEntries(['status', 'type', 'risk', 'q'].map((k) => [k, typeof body[k] === 'string' ? body[k] : undefined]))
+  Object.fromEntries(FILTER_NAMES.map((k) => [k, typeof body[k] === 'string' ? body[k] : undefined]))
 
 /** The CME team's dashboard, the termly DfE return, and exports of the register. */
 export function reportRoutes(deps: Deps): FastifyPluginAsync {
@@ -80,11 +86,11 @@ export function reportRoutes(deps: Deps): FastifyPluginAsync {
     }
 
     app.get('/register/export', access, async (request, reply) =>
-      exportPage(request, reply, parseRegisterFilter(request.query as Record<string, string | undefined>), {}))
+      exportPage(request, reply, parseRegisterFilter(request.query as Record<string, string | undefined>, deps.now().toISOString().slice(0, 10)), {}))
 
     app.post('/register/export', access, async (request, reply) => {
       const body = request.body as Record<string, unknown>
-      const filter = parseRegisterFilter(stringsOf(body))
+      const filter = parseRegisterFilter(stringsOf(body), deps.now().toISOString().slice(0, 10))
       const form = parseForm(exportForm, body)
       if (!form.ok) return exportPage(request, reply, filter, body, form.errors)
       const result = await exportRegister(deps.db, request.user!, request.ip, { filter, reason: form.value.reason, format: form.value.format }, deps.now())
