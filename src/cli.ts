@@ -1,26 +1,32 @@
 import { parseArgs } from 'node:util'
+import { sql } from 'kysely'
 import { readFileSync, writeFileSync, renameSync, rmSync, existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { loadConfig, ConfigError, type Config } from './config.ts'
 import { startServer, openConfiguredDatabase } from './server.ts'
 import { migrateToLatest } from './platform/migrate.ts'
 import { verifyAuditChains } from './platform/audit.ts'
-import { openDatabase, withTenant } from './platform/db.ts'
+import { openDatabase, withTenant, type Db } from './platform/db.ts'
 import { lockDataDir } from './platform/lock.ts'
 import { ROLES, type Role } from './platform/access.ts'
 import { deriveKey } from './platform/crypto.ts'
 import { resolveSecret } from './platform/secret.ts'
-import { seedDemo } from './modules/demo/seed.ts'
+import { seedDemo, DEMO_LA, DEMO_PASSWORD } from './modules/demo/seed.ts'
+import { seedSyntheticChildren } from './modules/demo/synthetic.ts'
+import { hashPassword } from './modules/auth/passwords.ts'
 import { createLocalAuthority, findAuthorityByCode } from './modules/local-authorities/service.ts'
 import { createUser } from './modules/users/service.ts'
 import { issueInvitation } from './modules/auth/tokens.ts'
-import { listOrganisationOptions } from './modules/organisations/service.ts'
+import { listOrganisationOptions, saveOrganisation } from './modules/organisations/service.ts'
 
 const HELP = `Lantern command-line tool
 
   lantern serve                      start the web server (migrates first; seeds the demo LA in demo mode)
   lantern migrate                    apply database migrations
   lantern seed                       create the fictional demo Local Authority if the database is empty
+  lantern seed --children N [--cases M] [--la CODE] [--seed S]
+                                     add N fictional children and M cases (default N/10) to the LA with code
+                                     CODE (default 990), creating it if needed; for benchmarks
   lantern la create --code 990 --name "Northmoor Borough Council"
                                      add a Local Authority to the deployment
   lantern users create --la CODE --email EMAIL --name NAME --organisation NAME --role ROLE [--role ROLE]
@@ -74,6 +80,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0
   }
+  if (command === 'seed' && argv.length > 1) return seedSynthetic(config, argv.slice(1))
   if (command === 'seed') {
     return withDatabase(config, async ({ db }) => {
       out((await seedDemo(db, now())) ? 'Created the demo Local Authority.' : 'The database already has data; nothing seeded.')
@@ -166,6 +173,71 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+const count = (n: number) => n.toLocaleString('en-GB')
+
+function wholeNumber(value: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined
+  const n = /^\d+$/.test(value.replace(/[,_]/g, '')) ? Number(value.replace(/[,_]/g, '')) : NaN
+  if (!(n >= min && n <= max)) throw new UsageError(`${name} must be a whole number from ${count(min)} to ${count(max)}`)
+  return n
+}
+
+/** A new LA for synthetic data, with a CME officer and a school user for its cases to refer to. */
+async function createSyntheticAuthority(db: Db, config: Config, code: string, now: Date): Promise<{ id: string; name: string }> {
+  const name = code === DEMO_LA.code ? DEMO_LA.name : `Synthetic Local Authority ${code}`
+  const { laId, organisationId } = await createLocalAuthority(db, { code, name }, 'command line', now)
+  const school = await saveOrganisation(db, { laId, userId: null, label: 'command line', ip: null }, undefined,
+    { name: `Synthetic Academy ${code}`, kind: 'school', urn: `990${code}` }, now)
+  if (!school.ok) throw new Error(school.message)
+  // In demo mode the two users get the demo password, so a benchmark or a person can sign in as them.
+  const passwordHash = config.demo ? await hashPassword(DEMO_PASSWORD) : undefined
+  const users: { email: string; displayName: string; organisationId: string; roles: Role[] }[] = [
+    { email: `cme.officer@la${code}.example`, displayName: 'Casey Officer', organisationId, roles: ['cme_officer'] },
+    { email: `school@la${code}.example`, displayName: 'Sam School', organisationId: school.id, roles: ['school_user'] },
+  ]
+  for (const u of users) await createUser(db, laId, 'command line', { ...u, passwordHash }, now)
+  out(`Created ${name} (${code}) with users ${users.map((u) => u.email).join(' and ')}${passwordHash ? ` (password "${DEMO_PASSWORD}")` : ' (invited, no password yet)'}.`)
+  return { id: laId, name }
+}
+
+/** `lantern seed --children N`: fictional children and cases in bulk, in a new or an existing LA. */
+async function seedSynthetic(config: Config, args: string[]): Promise<number> {
+  let values: Record<string, string | undefined>
+  try {
+    values = parseArgs({ args, options: { children: { type: 'string' }, cases: { type: 'string' }, la: { type: 'string' }, seed: { type: 'string' } } }).values
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}. Use: lantern seed --children N [--cases M] [--la CODE] [--seed S]`)
+  }
+  if (values.children === undefined) throw new UsageError('Give --children N: how many fictional children to add')
+  const children = wholeNumber(values.children, '--children', 1, 2_000_000)!
+  const cases = wholeNumber(values.cases, '--cases', 0, children) ?? Math.round(children / 10)
+  const requestedSeed = wholeNumber(values.seed, '--seed', 0, 4_294_967_295)
+  const code = values.la ?? DEMO_LA.code
+  if (!/^\d{3}$/.test(code)) throw new UsageError('--la must be a 3-digit LA code, like 990')
+
+  return withDatabase(config, async ({ db }) => {
+    const started = performance.now()
+    const now = new Date()
+    const la = (await findAuthorityByCode(db, code)) ?? (await createSyntheticAuthority(db, config, code, now))
+    const existing = await withTenant(db, { laId: la.id }, async (tx) => (await sql<{ n: number }>`select count(*)::int as n from child`.execute(tx)).rows[0].n)
+    // Without --seed a second run adds different children rather than the same ones again.
+    const seed = requestedSeed ?? existing + 1
+    out(`Adding ${count(children)} children and ${count(cases)} cases to ${la.name} (${code}) with seed ${seed}...`)
+    let reported = 0
+    const counts = await seedSyntheticChildren(db, { laId: la.id, children, cases, seed, now, onProgress: (done, total) => {
+      if (done === total || done - reported >= total / 10) {
+        reported = done
+        out(`  ${count(done)} of ${count(total)} children (${((performance.now() - started) / 1000).toFixed(1)} s)`)
+      }
+    } })
+    const labels: [keyof typeof counts, string][] = [['child', 'children'], ['child_address', 'addresses'], ['cme_case', 'cases'], ['case_enquiry', 'enquiries'],
+      ['child_event', 'chronology entries'], ['child_flag', 'flags'], ['case_action', 'actions'], ['school_notice', 'school notices']]
+    out(`Added in ${((performance.now() - started) / 1000).toFixed(1)} seconds:`)
+    for (const [table, label] of labels) out(`  ${label.padEnd(20)}${count(counts[table]).padStart(11)}`)
+    return 0
+  })
+}
 
 main(process.argv.slice(2)).then(
   (code) => { if (code >= 0) process.exitCode = code },

@@ -73,6 +73,34 @@ describe('lantern command line on the embedded database', { skip: usingPostgres(
     assert.match(run.err, /Give --email, --name, --organisation, --role/)
   })
 
+  it('adds fictional children and cases in bulk, creating the LA the first time', async () => {
+    const fresh = { DATA_DIR: join(dir, 'synthetic') }
+
+    const first = await lantern(['seed', '--children', '200'], fresh)
+    const second = await lantern(['seed', '--children', '200', '--cases', '5'], fresh)
+
+    assert.equal(first.code, 0, first.err)
+    assert.match(first.out, /Created Northmoor Borough Council \(990\) with users cme\.officer@la990\.example and school@la990\.example/)
+    assert.match(first.out, /Adding 200 children and 20 cases to Northmoor Borough Council \(990\) with seed 1\.\.\./)
+    assert.match(first.out, /Added in [\d.]+ seconds:\n {2}children +200\n {2}addresses +\d+\n {2}cases +20\n {2}enquiries +220\n/)
+    assert.equal(second.code, 0, second.err)
+    assert.doesNotMatch(second.out, /Created/)
+    assert.match(second.out, /with seed 201\.\.\./, 'a second run makes different children')
+    assert.match(second.out, /cases +5\n/)
+  })
+
+  it('refuses a bad number of children or cases with a usage message', async () => {
+    const none = await lantern(['seed', '--children', '0'], env)
+    const tooManyCases = await lantern(['seed', '--children', '200', '--cases', '201'], env)
+    const unknown = await lantern(['seed', '--childs', '20'], env)
+
+    assert.equal(none.code, 1)
+    assert.match(none.err, /--children must be a whole number from 1 to 2,000,000/)
+    assert.match(tooManyCases.err, /--cases must be a whole number from 0 to 200/)
+    assert.match(unknown.err, /Unknown option '--childs'/)
+    assert.doesNotMatch(none.err + tooManyCases.err + unknown.err, /at .*\.ts:\d+/, 'no stack trace')
+  })
+
   it('refuses to open a data folder another process is using', async () => {
     const release = await lockDataDir(env.DATA_DIR)
     try {

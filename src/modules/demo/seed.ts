@@ -1,4 +1,5 @@
-import type { Db } from '../../platform/db.ts'
+import { sql } from 'kysely'
+import { withTenant, type Db } from '../../platform/db.ts'
 import type { Role } from '../../platform/access.ts'
 import { createLocalAuthority, countAuthorities } from '../local-authorities/service.ts'
 import { saveOrganisation } from '../organisations/service.ts'
@@ -6,6 +7,7 @@ import { createUser } from '../users/service.ts'
 import { addClosure, addTerm } from '../calendar/service.ts'
 import { hashPassword } from '../auth/passwords.ts'
 import { makeReferral } from '../register/service.ts'
+import { seedSyntheticChildren } from './synthetic.ts'
 
 // Everything here is fictional: Northmoor is not a real Local Authority, and 990 is not a real LA code.
 export const DEMO_LA = { code: '990', name: 'Northmoor Borough Council' }
@@ -15,7 +17,13 @@ export const DEMO_USERS: { email: string; displayName: string; org: string; role
   { email: 'cme.officer@northmoor.example', displayName: 'Casey Officer', org: 'Northmoor Children Missing Education team', roles: ['cme_officer', 'panel_member'] },
   { email: 'school@riverside.example', displayName: 'Sam School', org: 'Riverside Academy', roles: ['school_user'] },
   { email: 'auditor@northmoor.example', displayName: 'Ari Auditor', org: 'Northmoor Borough Council', roles: ['auditor'] },
+  { email: 'cme.officer2@northmoor.example', displayName: 'Drew Officer', org: 'Northmoor Children Missing Education team', roles: ['cme_officer'] },
+  { email: 'team.manager@northmoor.example', displayName: 'Taylor Manager', org: 'Northmoor Children Missing Education team', roles: ['cme_officer'] },
+  { email: 'attendance@brackenfold.example', displayName: 'Morgan Attendance', org: 'Brackenfold Primary School', roles: ['school_user'] },
+  { email: 'pastoral@quillfield.example', displayName: 'Jamie Pastoral', org: 'Quillfield Academy', roles: ['school_user'] },
+  { email: 'safeguarding@northmoor-police.example', displayName: 'Parker Practitioner', org: 'Northmoor Police Safeguarding Hub', roles: ['partner_practitioner'] },
 ]
+const TEAM_MANAGER = 'team.manager@northmoor.example'
 
 const ORGANISATIONS = [
   { name: 'Northmoor Children Missing Education team', kind: 'la_team' as const, urn: null },
@@ -23,6 +31,10 @@ const ORGANISATIONS = [
   { name: 'Riverside Academy', kind: 'school' as const, urn: '990001' },
   { name: 'Northmoor Police Safeguarding Hub', kind: 'police' as const, urn: null },
   { name: 'Northmoor Community Health', kind: 'health' as const, urn: null },
+  { name: 'Brackenfold Primary School', kind: 'school' as const, urn: '990002' },
+  { name: 'Quillfield Academy', kind: 'school' as const, urn: '990003' },
+  { name: 'Lantern Hill Primary School', kind: 'school' as const, urn: '990004' },
+  { name: 'Moorside High School', kind: 'school' as const, urn: '990005' },
 ]
 
 const TERMS = [
@@ -79,5 +91,8 @@ export async function seedDemo(db: Db, now: Date): Promise<boolean> {
   }
   for (const term of TERMS) await addTerm(db, actor, term, now)
   for (const closure of CLOSURES) await addClosure(db, actor, closure, now)
+  await withTenant(db, { laId }, (tx) => sql`update register_setting set team_manager_user_id = ${userIds.get(TEAM_MANAGER)!}, updated_at = ${now}`.execute(tx))
+  // A few hundred cases in every state, so a newcomer sees a register that has been in use for a while.
+  await seedSyntheticChildren(db, { laId, children: 1500, cases: 300, seed: 1, now })
   return true
 }
