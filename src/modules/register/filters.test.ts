@@ -70,3 +70,30 @@ describe('register filters and order', () => {
     assert.match(textOf(page, 'main'), /Last name, A to Z/)
   })
 })
+
+describe('saved views', () => {
+  let t: TestApp
+  const cleanups: (() => Promise<void>)[] = []
+  before(async () => { t = await testApp({ after: (fn: () => Promise<void>) => void cleanups.push(fn) }) })
+  after(async () => { for (const fn of cleanups) await fn() })
+
+  it('saves the current filters under a name, for that officer only, and deletes them', async () => {
+    const officer = (await t.signedIn(['cme_officer'])).agent
+    const other = (await t.signedIn(['cme_officer'])).agent
+    let res = await officer.post('/register/views', { name: '', risk: 'high' })
+    assert.equal(res.statusCode, 400)
+    assert.match(textOf(res, '.govuk-error-summary'), /Enter a name for the view/)
+    res = await officer.post('/register/views', { name: 'High risk, Year 10', risk: 'high', year: '10', status: 'open', junk: 'x' })
+    assert.equal(res.statusCode, 303)
+    assert.equal(res.headers.location, '/register?status=open&risk=high&year=10')
+    const page = await officer.get('/register')
+    assert.equal(html(page)('[data-testid=saved-views] a').attr('href'), '/register?status=open&risk=high&year=10')
+    const twice = await officer.post('/register/views', { name: 'High risk, Year 10', risk: 'high' })
+    assert.match(textOf(twice, '.govuk-error-summary'), /You already have a view with this name/)
+    assert.equal(html(await other.get('/register'))('[data-testid=saved-views]').length, 0, 'views are personal')
+    const deleteAction = html(page)('[data-testid=saved-views] form').attr('action')!
+    assert.equal((await other.post(deleteAction, {})).statusCode, 404, 'nobody else can delete it')
+    assert.equal((await officer.post(deleteAction, {})).statusCode, 303)
+    assert.match(textOf(await officer.get('/register'), 'main'), /You have no saved views yet/)
+  })
+})

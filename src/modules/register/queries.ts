@@ -243,3 +243,21 @@ export async function listReferringOrganisations(tx: Db): Promise<{ value: strin
     order by o.name limit 500`.execute(tx)
   return rows
 }
+
+export type SavedView = { id: string; name: string; query: string }
+
+export async function listSavedViews(tx: Db, userId: string): Promise<SavedView[]> {
+  const { rows } = await sql<SavedView>`select id, name, query from saved_view where user_id = ${userId} order by lower(name)`.execute(tx)
+  return rows
+}
+
+export async function insertSavedView(tx: Db, laId: string, v: { userId: string; name: string; query: string }): Promise<boolean> {
+  const { rows } = await sql<{ id: string }>`insert into saved_view (local_authority_id, user_id, name, query) values (${laId}, ${v.userId}, ${v.name}, ${v.query})
+    on conflict (local_authority_id, user_id, name) do nothing returning id`.execute(tx)
+  return rows.length > 0
+}
+
+export async function deleteSavedView(tx: Db, userId: string, id: string): Promise<boolean> {
+  const { rows } = await sql<{ id: string }>`delete from saved_view where id = ${id} and user_id = ${userId} returning id`.execute(tx)
+  return rows.length > 0
+}

@@ -1,15 +1,17 @@
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { z } from 'zod'
 import type { Deps } from '../../app.ts'
 import { withTenant } from '../../platform/db.ts'
-import { parseForm, withDates } from '../../platform/forms.ts'
+import { parseForm, text, toFormErrors, withDates } from '../../platform/forms.ts'
 import { isUuid } from '../../platform/ids.ts'
 import { NotFound } from '../../platform/errors.ts'
 import { PAGE_SIZE, pageNumber, pagination } from '../../platform/pagination.ts'
 import { MAKE_REFERRAL, VIEW_REGISTER, WORK_CASES } from './policy.ts'
 import { CONCERNS, CONCERN_LABELS, referralForm } from './forms.ts'
-import { FLAG_LABELS, REGISTER_TYPES, REGISTER_TYPE_LABELS, STATUSES, STATUS_LABELS, listReferralsBy, listReferringOrganisations, listRegister } from './queries.ts'
-import { filterQuery, parseRegisterFilter, SORT_LABELS } from './filters.ts'
+import { FLAG_LABELS, REGISTER_TYPES, REGISTER_TYPE_LABELS, STATUSES, STATUS_LABELS, deleteSavedView, insertSavedView, listReferralsBy, listReferringOrganisations, listRegister, listSavedViews } from './queries.ts'
+import { FILTER_NAMES, filterQuery, parseRegisterFilter, SORT_LABELS } from './filters.ts'
 import { listOfficers, listReasons } from './case-queries.ts'
+import { BARRIER_LABELS } from '../placement/queries.ts'
 import { makeReferral, viewChild } from './service.ts'
 import { missingClock } from './clock.ts'
 import { loadCalendarInTx } from '../calendar/service.ts'
@@ -19,8 +21,12 @@ const concernItems = (chosen: unknown) => {
   return CONCERNS.map((c) => ({ value: c, text: CONCERN_LABELS[c], checked: list.includes(c) }))
 }
 
+const savedViewForm = z.object({ name: text('Enter a name for the view', 80, 'Keep the name to 80 characters or fewer') })
+const stringsOf = (body: Record<string, unknown>) => Object.fromEntries(FILTER_NAMES.map((k) => [k, typeof body[k] === 'string' ? body[k] : undefined]))
+
 /** Referrals from any practitioner, the register of children missing education, and the child's page. */
 export function registerRoutes(deps: Deps): FastifyPluginAsync {
+  const today = () => deps.now().toISOString().slice(0, 10)
   return async (app) => {
     app.get('/referrals/new', { config: { access: MAKE_REFERRAL } }, async (_request, reply) =>
       reply.page('register/views/referral.njk', { title: 'Refer a child who may be missing education', values: {}, concerns: concernItems([]) }))
@@ -52,7 +58,7 @@ export function registerRoutes(deps: Deps): FastifyPluginAsync {
       const result = await withTenant(deps.db, { laId: user.laId, userId: user.id }, async (tx) => {
         const found = await listRegister(tx, { ...filter, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE })
         const calendar = await loadCalendarInTx(tx)
-        const options = { reasons: await listReasons(tx), officers: await listOfficers(tx), schools: await listReferringOrganisations(tx) }
+        const options = { reasons: await listReasons(tx), officers: await listOfficers(tx), schools: await listReferringOrganisations(tx), savedViews: await listSavedViews(tx, user.id) }
         const rows = found.rows.map((r) => ({ ...r, clock: missingClock(calendar, r.dateLastInEducation ?? new Date(r.openedAt).toISOString().slice(0, 10), today) }))
         return { rows, total: found.total, options }
       })
@@ -64,13 +70,38 @@ export function registerRoutes(deps: Deps): FastifyPluginAsync {
       })
     })
 
+    // Saved views: an officer's named filters, kept as the query string the register reads.
+    const registerWithError = async (request: FastifyRequest, reply: FastifyReply, message: string) => {
+      const body = request.body as Record<string, unknown>
+      const back = new URLSearchParams(Object.entries(filterQuery(parseRegisterFilter(stringsOf(body), today()))).filter((e): e is [string, string] => Boolean(e[1])))
+      return reply.page('register/views/view-error.njk', { title: 'Save this view', errors: toFormErrors([{ path: ['name'], message }]), values: body, back: `/register?${back}` }, 400)
+    }
+    app.post('/register/views', { config: { access: VIEW_REGISTER } }, async (request, reply) => {
+      const body = request.body as Record<string, unknown>
+      const form = parseForm(savedViewForm, body)
+      if (!form.ok) return registerWithError(request, reply, form.errors.summary[0].text)
+      const user = request.user!
+      const query = new URLSearchParams(Object.entries(filterQuery(parseRegisterFilter(stringsOf(body), today()))).filter((e): e is [string, string] => Boolean(e[1]))).toString()
+      const saved = await withTenant(deps.db, { laId: user.laId, userId: user.id }, (tx) => insertSavedView(tx, user.laId, { userId: user.id, name: form.value.name, query }))
+      if (!saved) return registerWithError(request, reply, 'You already have a view with this name. Choose another name')
+      return reply.redirect(`/register?${query}`, 303)
+    })
+    app.post('/register/views/:id/delete', { config: { access: VIEW_REGISTER } }, async (request, reply) => {
+      const { id } = request.params as { id: string }
+      if (!isUuid(id)) throw new NotFound()
+      const user = request.user!
+      const deleted = await withTenant(deps.db, { laId: user.laId, userId: user.id }, (tx) => deleteSavedView(tx, user.id, id))
+      if (!deleted) throw new NotFound()
+      return reply.redirect('/register', 303)
+    })
+
     app.get('/children/:id', { config: { access: VIEW_REGISTER } }, async (request, reply) => {
       const { id } = request.params as { id: string }
       if (!isUuid(id)) throw new NotFound()
       const view = await viewChild(deps.db, request.user!, request.ip, id, deps.now())
       return reply.page('register/views/child.njk', {
         title: `${view.child.forename} ${view.child.surname}`, ...view, statusLabels: STATUS_LABELS, typeLabels: REGISTER_TYPE_LABELS, backLink: '/register',
-        canWork: WORK_CASES.kind === 'user' && WORK_CASES.allow(request.user!), flagLabels: FLAG_LABELS, today: deps.now().toISOString().slice(0, 10),
+        canWork: WORK_CASES.kind === 'user' && WORK_CASES.allow(request.user!), flagLabels: FLAG_LABELS, barrierLabels: BARRIER_LABELS, today: deps.now().toISOString().slice(0, 10),
       })
     })
   }

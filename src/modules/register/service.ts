@@ -8,6 +8,7 @@ import { copyTemplateToCase, listEnquiries, type Enquiry } from './case-queries.
 import { CONCERN_LABELS, type ReferralInput } from './forms.ts'
 import { escalateIfNeeded } from '../actions/service.ts'
 import { listActionsForCases, type ActionRow } from '../actions/queries.ts'
+import { listBarriersForCases, type Barrier } from '../placement/queries.ts'
 
 /**
  * The suggested risk level and its reasons. A child with a child protection plan, in care, with
@@ -46,7 +47,7 @@ export async function makeReferral(db: Db, user: CurrentUser, ip: string, input:
 }
 
 export type ChildPage = {
-  child: q.ChildRecord; cases: q.CaseRecord[]; enquiriesByCase: Record<string, Enquiry[]>; actionsByCase: Record<string, ActionRow[]>
+  child: q.ChildRecord; cases: q.CaseRecord[]; enquiriesByCase: Record<string, Enquiry[]>; actionsByCase: Record<string, ActionRow[]>; barriersByCase: Record<string, Barrier[]>
   addresses: q.AddressRow[]; events: q.ChildEventRow[]; flags: q.FlagRow[]
 }
 
@@ -61,6 +62,8 @@ export async function viewChild(db: Db, user: CurrentUser, ip: string, childId: 
     for (const e of await listEnquiries(tx, cases.map((c) => c.id))) (enquiriesByCase[e.caseId] ??= []).push(e)
     const actionsByCase: Record<string, ActionRow[]> = {}
     for (const a of await listActionsForCases(tx, cases.map((c) => c.id))) (actionsByCase[a.caseId] ??= []).push(a)
-    return { child, cases, enquiriesByCase, actionsByCase, addresses: await q.listAddresses(tx, childId), events: await q.listChildEvents(tx, childId), flags: await q.listFlags(tx, childId) }
+    const barriersByCase: Record<string, Barrier[]> = {}
+    for (const b of await listBarriersForCases(tx, cases.map((c) => c.id))) (barriersByCase[b.caseId] ??= []).push(b)
+    return { child, cases, enquiriesByCase, actionsByCase, barriersByCase, addresses: await q.listAddresses(tx, childId), events: await q.listChildEvents(tx, childId), flags: await q.listFlags(tx, childId) }
   })
 }
