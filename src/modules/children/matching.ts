@@ -37,10 +37,11 @@ export async function findPossibleMatches(tx: Db, q: MatchQuery, limit = 5): Pro
   const name = `${q.forename} ${q.surname}`.trim().toLowerCase()
   const { rows } = await sql<Row>`
     select ch.id as "childId", ch.forename, ch.surname, ch.date_of_birth::text as "dateOfBirth", ch.upn,
-      coalesce(ch.upn = ${q.upn ?? null}, false) as "upnMatch",
+      coalesce(ch.upn = ${q.upn ?? null} or ${q.upn ?? null} = any(ch.former_upns), false) as "upnMatch",
       coalesce(ch.nhs_number = ${q.nhsNumber ?? null}, false) as "nhsMatch",
-      coalesce(ch.upn <> ${q.upn ?? null}, false) as "upnDiffers",
-      similarity(lower(ch.forename || ' ' || ch.surname), ${name}) as "nameSimilarity",
+      coalesce(ch.upn <> ${q.upn ?? null} and not (${q.upn ?? null} = any(ch.former_upns)), false) as "upnDiffers",
+      greatest(similarity(lower(ch.forename || ' ' || ch.surname), ${name}), coalesce((select max(similarity(lower(coalesce(a.forename, ch.forename) || ' ' || coalesce(a.surname, ch.surname)), ${name}))
+        from child_alias a where a.local_authority_id = ch.local_authority_id and a.child_id = ch.id), 0)) as "nameSimilarity",
       coalesce(ch.date_of_birth = ${q.dateOfBirth ?? null}::date, false) as "dobMatch",
       coalesce(ch.date_of_birth = ${swapped(q.dateOfBirth)}::date, false) as "dobSwapped",
       (${q.postcode ?? null}::text is not null and exists (select 1 from child_address a
@@ -49,7 +50,9 @@ export async function findPossibleMatches(tx: Db, q: MatchQuery, limit = 5): Pro
     from child ch
     left join lateral (select c.id, c.status from cme_case c where c.local_authority_id = ch.local_authority_id and c.child_id = ch.id
       and c.closed_at is null order by c.opened_at desc limit 1) oc on true
-    where ch.upn = ${q.upn ?? null} or ch.nhs_number = ${q.nhsNumber ?? null}
+    where ch.upn = ${q.upn ?? null} or ch.nhs_number = ${q.nhsNumber ?? null} or ${q.upn ?? null} = any(ch.former_upns)
+      or exists (select 1 from child_alias a where a.local_authority_id = ch.local_authority_id and a.child_id = ch.id
+        and lower(coalesce(a.forename, ch.forename) || ' ' || coalesce(a.surname, ch.surname)) % ${name})
       or lower(ch.forename || ' ' || ch.surname) % ${name}
       or (ch.date_of_birth = ${q.dateOfBirth ?? null}::date and lower(ch.surname) = ${q.surname.trim().toLowerCase()})
     limit 200`.execute(tx)

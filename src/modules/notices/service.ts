@@ -12,6 +12,7 @@ import { escalateIfNeeded } from '../actions/service.ts'
 import { GROUND_INFO, groundLabel, type Ground } from './grounds.ts'
 import type { NewPupilNoticeInput, ProcessNoticeInput, RemovalNoticeInput } from './forms.ts'
 import * as q from './queries.ts'
+import { insertSchool } from '../children/queries.ts'
 
 const who = (user: CurrentUser) => `${user.displayName}, ${user.organisationName}`
 
@@ -128,6 +129,10 @@ export async function processNotice(db: Db, user: CurrentUser, ip: string, id: s
       state = 'recorded'
       summary = `${n.kind === 'removal' ? `Removal from roll notice from ${from} (ground ${groundLabel(n.ground!)})` : `New pupil notice from ${from} (starting ${n.startDate})`} recorded without a case: ${input.outcome}`
     }
+    // The notice is also a fact about the child's schooling: it goes on their school history.
+    await insertSchool(tx, user.laId, childId, n.kind === 'removal'
+      ? { schoolName: n.schoolName, schoolOrganisationId: n.schoolOrganisationId, fromDate: null, toDate: n.deletionDate, howEnded: `Removed from roll under ground ${groundLabel(n.ground!)}`, source: 'Removal from roll notice' }
+      : { schoolName: n.schoolName, schoolOrganisationId: n.schoolOrganisationId, fromDate: n.startDate, toDate: null, howEnded: null, source: 'New pupil notice' })
     await q.markProcessed(tx, id, { state, childId, caseId, outcome: input.outcome, byLabel: label }, now)
     await rq.insertChildEvent(tx, user.laId, { childId, caseId: caseId ?? undefined, occurredAt: now, kind: n.kind === 'removal' ? 'removal_notice' : 'new_pupil_notice', summary, actorUserId: user.id, actorLabel: label })
     await recordAudit(tx, actorFor(user, ip), { action: 'notice.processed', recordType: 'child', recordId: childId, reason: input.outcome,

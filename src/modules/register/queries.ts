@@ -188,11 +188,24 @@ export async function listAddresses(tx: Db, childId: string): Promise<AddressRow
 
 export type ChildEventRow = { occurredAt: Date; kind: string; summary: string; actorLabel: string }
 
-export async function listChildEvents(tx: Db, childId: string): Promise<ChildEventRow[]> {
+export async function listChildEvents(tx: Db, childId: string, kind?: string): Promise<ChildEventRow[]> {
   const { rows } = await sql<ChildEventRow>`
     select occurred_at as "occurredAt", kind, summary, actor_label as "actorLabel"
-    from child_event where child_id = ${childId} order by occurred_at desc, created_at desc limit 200`.execute(tx)
+    from child_event where child_id = ${childId} and (${kind ?? null}::text is null or kind = ${kind ?? null})
+    order by occurred_at desc, created_at desc limit 200`.execute(tx)
   return rows
+}
+
+/** The kinds of entry on this child's chronology, for its filter. */
+export async function listChildEventKinds(tx: Db, childId: string): Promise<string[]> {
+  const { rows } = await sql<{ kind: string }>`select distinct kind from child_event where child_id = ${childId} order by kind`.execute(tx)
+  return rows.map((r) => r.kind)
+}
+
+export const EVENT_KIND_LABELS: Record<string, string> = {
+  referral: 'Referrals', enquiry: 'Enquiries', status: 'Status changes', case_closed: 'Case closed', risk: 'Risk', action: 'Actions',
+  escalation: 'Escalations', placement: 'School places', removal_notice: 'Removal notices', new_pupil_notice: 'New pupil notices',
+  case_details: 'Case details', record: 'Record changes', notice: 'Notices', allocation: 'Allocation', note: 'Notes',
 }
 
 export type MyReferral = { caseId: string; childName: string; status: CaseStatus; openedAt: Date }

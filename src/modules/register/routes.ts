@@ -8,7 +8,7 @@ import { NotFound } from '../../platform/errors.ts'
 import { PAGE_SIZE, pageNumber, pagination } from '../../platform/pagination.ts'
 import { MAKE_REFERRAL, VIEW_REGISTER, WORK_CASES } from './policy.ts'
 import { CONCERNS, CONCERN_LABELS, referralForm } from './forms.ts'
-import { FLAG_LABELS, REGISTER_TYPES, REGISTER_TYPE_LABELS, STATUSES, STATUS_LABELS, deleteSavedView, insertSavedView, listReferralsBy, listReferringOrganisations, listRegister, listSavedViews } from './queries.ts'
+import { EVENT_KIND_LABELS, FLAG_LABELS, REGISTER_TYPES, REGISTER_TYPE_LABELS, STATUSES, STATUS_LABELS, deleteSavedView, insertSavedView, listReferralsBy, listReferringOrganisations, listRegister, listSavedViews } from './queries.ts'
 import { FILTER_NAMES, filterQuery, parseRegisterFilter, SORT_LABELS } from './filters.ts'
 import { listOfficers, listReasons } from './case-queries.ts'
 import { BARRIER_LABELS } from '../placement/queries.ts'
@@ -98,10 +98,12 @@ export function registerRoutes(deps: Deps): FastifyPluginAsync {
     app.get('/children/:id', { config: { access: VIEW_REGISTER } }, async (request, reply) => {
       const { id } = request.params as { id: string }
       if (!isUuid(id)) throw new NotFound()
-      const view = await viewChild(deps.db, request.user!, request.ip, id, deps.now())
+      const kind = (request.query as Record<string, string | undefined>).events
+      const eventKind = kind && /^[a-z_]{1,40}$/.test(kind) ? kind : undefined
+      const view = await viewChild(deps.db, request.user!, request.ip, id, deps.now(), eventKind)
       return reply.page('register/views/child.njk', {
         title: `${view.child.forename} ${view.child.surname}`, ...view, statusLabels: STATUS_LABELS, typeLabels: REGISTER_TYPE_LABELS, backLink: '/register',
-        canWork: WORK_CASES.kind === 'user' && WORK_CASES.allow(request.user!), flagLabels: FLAG_LABELS, barrierLabels: BARRIER_LABELS, today: deps.now().toISOString().slice(0, 10),
+        canWork: WORK_CASES.kind === 'user' && WORK_CASES.allow(request.user!), flagLabels: FLAG_LABELS, barrierLabels: BARRIER_LABELS, eventKindLabels: EVENT_KIND_LABELS, eventKind, today: deps.now().toISOString().slice(0, 10),
       })
     })
   }

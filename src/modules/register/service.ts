@@ -9,6 +9,7 @@ import { CONCERN_LABELS, type ReferralInput } from './forms.ts'
 import { escalateIfNeeded } from '../actions/service.ts'
 import { listActionsForCases, type ActionRow } from '../actions/queries.ts'
 import { listBarriersForCases, type Barrier } from '../placement/queries.ts'
+import * as cq from '../children/queries.ts'
 
 /**
  * The suggested risk level and its reasons. A child with a child protection plan, in care, with
@@ -48,11 +49,12 @@ export async function makeReferral(db: Db, user: CurrentUser, ip: string, input:
 
 export type ChildPage = {
   child: q.ChildRecord; cases: q.CaseRecord[]; enquiriesByCase: Record<string, Enquiry[]>; actionsByCase: Record<string, ActionRow[]>; barriersByCase: Record<string, Barrier[]>
-  addresses: q.AddressRow[]; events: q.ChildEventRow[]; flags: q.FlagRow[]
+  addresses: q.AddressRow[]; events: q.ChildEventRow[]; eventKinds: string[]; flags: q.FlagRow[]
+  identity: cq.Identity; aliases: cq.Alias[]; contacts: cq.Contact[]; siblings: cq.Sibling[]; schools: cq.SchoolEntry[]
 }
 
 /** Everything on the child's page, read in one transaction that also records the view. */
-export async function viewChild(db: Db, user: CurrentUser, ip: string, childId: string, now: Date): Promise<ChildPage> {
+export async function viewChild(db: Db, user: CurrentUser, ip: string, childId: string, now: Date, eventKind?: string): Promise<ChildPage> {
   return withTenant(db, { laId: user.laId, userId: user.id }, async (tx) => {
     const child = await q.findChild(tx, childId)
     if (!child) throw new NotFound()
@@ -64,6 +66,11 @@ export async function viewChild(db: Db, user: CurrentUser, ip: string, childId: 
     for (const a of await listActionsForCases(tx, cases.map((c) => c.id))) (actionsByCase[a.caseId] ??= []).push(a)
     const barriersByCase: Record<string, Barrier[]> = {}
     for (const b of await listBarriersForCases(tx, cases.map((c) => c.id))) (barriersByCase[b.caseId] ??= []).push(b)
-    return { child, cases, enquiriesByCase, actionsByCase, barriersByCase, addresses: await q.listAddresses(tx, childId), events: await q.listChildEvents(tx, childId), flags: await q.listFlags(tx, childId) }
+    return {
+      child, cases, enquiriesByCase, actionsByCase, barriersByCase, addresses: await q.listAddresses(tx, childId),
+      events: await q.listChildEvents(tx, childId, eventKind), eventKinds: await q.listChildEventKinds(tx, childId), flags: await q.listFlags(tx, childId),
+      identity: (await cq.findIdentity(tx, childId))!, aliases: await cq.listAliases(tx, childId), contacts: await cq.listContacts(tx, childId),
+      siblings: await cq.listSiblings(tx, childId), schools: await cq.listSchools(tx, childId),
+    }
   })
 }
