@@ -31,6 +31,7 @@ import { noticeRoutes } from './modules/notices/routes.ts'
 import { noticeImportRoutes } from './modules/notices/import-routes.ts'
 import { placementRoutes } from './modules/placement/routes.ts'
 import { childRoutes } from './modules/children/routes.ts'
+import { registerSettingsRoutes } from './modules/register-settings/routes.ts'
 import { READ_NOTICES, SEND_NOTICES } from './modules/notices/policy.ts'
 import { WORK_ACTIONS } from './modules/actions/policy.ts'
 import { VIEW_AUDIT } from './modules/audit/policy.ts'
@@ -167,6 +168,7 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(noticeImportRoutes(deps))
   await app.register(placementRoutes(deps))
   await app.register(childRoutes(deps))
+  await app.register(registerSettingsRoutes(deps))
   if (deps.config.mail.mailbox) await app.register(mailboxRoutes(deps))
   app.setNotFoundHandler(notFoundHandler)
   return app

@@ -70,6 +70,14 @@ const EXPECTED: Record<string, Rule> = {
   'GET /admin/organisations/new': ADMINS,
   'GET /admin/organisations/:id': ADMINS,
   'POST /admin/organisations': ADMINS,
+  // Register settings
+  'GET /admin/register': ADMINS,
+  'POST /admin/register/settings': ADMINS,
+  'POST /admin/register/reasons': ADMINS,
+  'POST /admin/register/reasons/:code/toggle': ADMINS,
+  'POST /admin/register/enquiries': ADMINS,
+  'POST /admin/register/enquiries/:id/active': ADMINS,
+  'POST /admin/register/enquiries/:id/required': ADMINS,
   // Audit log
   'GET /admin/audit': AUDIT_READERS,
   'GET /admin/audit/export.csv': AUDIT_READERS,
