@@ -158,6 +158,7 @@ export type CaseRecord = {
   concern: string
   whereaboutsKnown: boolean | null
   dateLastSeen: string | null
+  dateLastInEducation: string | null
   openedAt: Date
   closedAt: Date | null
   version: number
@@ -169,7 +170,7 @@ export type CaseRecord = {
 export async function listCasesForChild(tx: Db, childId: string): Promise<CaseRecord[]> {
   const { rows } = await sql<CaseRecord>`
     select c.id, c.status, c.register_type as "registerType", c.risk_level as "riskLevel", c.risk_reasons as "riskReasons", c.concern,
-      c.whereabouts_known as "whereaboutsKnown", c.date_last_seen::text as "dateLastSeen", c.opened_at as "openedAt", c.closed_at as "closedAt",
+      c.whereabouts_known as "whereaboutsKnown", c.date_last_seen::text as "dateLastSeen", c.date_last_in_education::text as "dateLastInEducation", c.opened_at as "openedAt", c.closed_at as "closedAt",
       c.version, c.resolution_note as "resolutionNote", u.display_name as "referrerName", o.name as "referrerOrganisation"
     from cme_case c
     join app_user u on u.local_authority_id = c.local_authority_id and u.id = c.referred_by

@@ -10,6 +10,24 @@ import { escalateIfNeeded } from '../actions/service.ts'
 import { listActionsForCases, type ActionRow } from '../actions/queries.ts'
 import { listBarriersForCases, type Barrier } from '../placement/queries.ts'
 import * as cq from '../children/queries.ts'
+import { findPossibleMatches, type Match } from '../children/matching.ts'
+import { loadCalendarInTx } from '../calendar/service.ts'
+import { missingClock, type MissingClock } from './clock.ts'
+
+/** Each case's clocks: school days missing education (and the DfE band), and calendar days since the child was last seen. */
+async function caseClocks(tx: Db, cases: q.CaseRecord[], now: Date): Promise<ChildPage['clocks']> {
+  const calendar = await loadCalendarInTx(tx)
+  const today = now.toISOString().slice(0, 10)
+  const out: ChildPage['clocks'] = {}
+  for (const c of cases) {
+    const end = c.closedAt ? new Date(c.closedAt).toISOString().slice(0, 10) : today
+    out[c.id] = {
+      missing: missingClock(calendar, c.dateLastInEducation ?? new Date(c.openedAt).toISOString().slice(0, 10), end),
+      daysSinceSeen: c.dateLastSeen ? Math.round((Date.parse(`${today}T00:00:00Z`) - Date.parse(`${c.dateLastSeen}T00:00:00Z`)) / 86_400_000) : null,
+    }
+  }
+  return out
+}
 
 /**
  * The suggested risk level and its reasons. A child with a child protection plan, in care, with
@@ -51,6 +69,7 @@ export type ChildPage = {
   child: q.ChildRecord; cases: q.CaseRecord[]; enquiriesByCase: Record<string, Enquiry[]>; actionsByCase: Record<string, ActionRow[]>; barriersByCase: Record<string, Barrier[]>
   addresses: q.AddressRow[]; events: q.ChildEventRow[]; eventKinds: string[]; flags: q.FlagRow[]
   identity: cq.Identity; aliases: cq.Alias[]; contacts: cq.Contact[]; siblings: cq.Sibling[]; schools: cq.SchoolEntry[]
+  clocks: Record<string, { missing: MissingClock; daysSinceSeen: number | null }>; duplicates: Match[]
 }
 
 /** Everything on the child's page, read in one transaction that also records the view. */
@@ -71,6 +90,10 @@ export async function viewChild(db: Db, user: CurrentUser, ip: string, childId: 
       events: await q.listChildEvents(tx, childId, eventKind), eventKinds: await q.listChildEventKinds(tx, childId), flags: await q.listFlags(tx, childId),
       identity: (await cq.findIdentity(tx, childId))!, aliases: await cq.listAliases(tx, childId), contacts: await cq.listContacts(tx, childId),
       siblings: await cq.listSiblings(tx, childId), schools: await cq.listSchools(tx, childId),
+      clocks: await caseClocks(tx, cases, now),
+      // Every intake is compared with the children already known; the officer decides whether two records are one child.
+      duplicates: (await findPossibleMatches(tx, { forename: child.forename, surname: child.surname, dateOfBirth: child.dateOfBirth, upn: child.upn, nhsNumber: child.nhsNumber }, 6))
+        .filter((m) => m.childId !== childId && m.strength !== 'possible'),
     }
   })
 }
