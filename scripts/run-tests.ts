@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
+import pg from 'pg'
 import { ROOT } from '../src/platform/paths.ts'
 import { openDatabase } from '../src/platform/db.ts'
 import { migrateToLatest } from '../src/platform/migrate.ts'
@@ -42,10 +43,27 @@ async function buildTemplate() {
   await database.close()
 }
 
+// Test files on PostgreSQL each migrate their own database at the same time. The app role and the
+// test user's membership of it are cluster-wide, and two first-time GRANTs racing each other fail, so
+// make them once here before any test file starts.
+async function prepareCluster(url: string) {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    await client.query(`do $$ begin
+      if not exists (select 1 from pg_roles where rolname = 'lantern_app') then create role lantern_app nologin; end if;
+    exception when duplicate_object or unique_violation then null; end $$`)
+    await client.query('grant lantern_app to current_user')
+  } finally {
+    await client.end()
+  }
+}
+
 const targets: ('pglite' | 'postgres')[] = e2e ? ['pglite'] : process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite']
 let failed = false
 const totals = { pass: 0, fail: 0 }
 await buildTemplate()
+if (targets.includes('postgres')) await prepareCluster(process.env.TEST_DATABASE_URL!)
 for (const target of targets) {
   console.log(`\n# Running ${files.length} test files on ${target}`)
   // A TAP copy per run (named by process id, so runs side by side do not overwrite each other) gives the totals.
