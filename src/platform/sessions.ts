@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import { withNoTenant, withTenant, type Db } from './db.ts'
+import { withNoTenant, type Db } from './db.ts'
 import { randomToken, sha256 } from './crypto.ts'
 import type { CurrentUser, Role } from './access.ts'
 
@@ -69,13 +69,13 @@ async function findSessionRow(tx: Db, sessionId: string): Promise<SessionRow | u
  */
 export async function findSession(db: Db, token: string, limits: SessionLimits, now: Date): Promise<Session | undefined> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined
-  const found = await withNoTenant(db, async (tx) => {
+  // One transaction, not two: the lookup finds the LA, which is then set for the rest of this transaction.
+  return withNoTenant(db, async (tx) => {
     const { rows } = await sql<{ laId: string; sessionId: string }>`
-      select local_authority_id as "laId", session_id as "sessionId" from lantern_find_session(${sha256(token)})`.execute(tx)
-    return rows[0]
-  })
-  if (!found) return undefined
-  return withTenant(db, { laId: found.laId }, async (tx) => {
+      select local_authority_id as "laId", session_id as "sessionId", set_config('lantern.la_id', local_authority_id::text, true)
+      from lantern_find_session(${sha256(token)})`.execute(tx)
+    const found = rows[0]
+    if (!found) return undefined
     const row = await findSessionRow(tx, found.sessionId)
     if (!row) return undefined
     const idleFor = now.getTime() - new Date(row.lastSeenAt).getTime()

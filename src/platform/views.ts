@@ -11,15 +11,14 @@ export const GOVUK_DIST = join(dirname(require.resolve('govuk-frontend/package.j
 
 const LONDON = 'Europe/London'
 const dateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: LONDON })
+const calendarDateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })
 const timeFormat = new Intl.DateTimeFormat('en-GB', { hour: 'numeric', minute: '2-digit', hour12: true, timeZone: LONDON })
 
 /** "4 June 2026", the GOV.UK style. Plain YYYY-MM-DD dates are calendar dates and are not shifted by time zone. */
 export function formatDate(value: Date | string | null | undefined): string {
   if (!value) return ''
   if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)) {
-    return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
-      new Date(`${value}T00:00:00Z`),
-    )
+    return calendarDateFormat.format(new Date(`${value}T00:00:00Z`))
   }
   return dateFormat.format(new Date(value))
 }

@@ -60,5 +60,26 @@ function count(from: string, to: string, test: (iso: string) => boolean): number
 /** Working days from `from` to `to`, both included. */
 export const countWorkingDays = (cal: Calendar, from: string, to: string): number => count(from, to, (d) => isWorkingDay(cal, d))
 
+// School days are only ever inside terms, so one running total over the terms' span answers any range.
+const schoolDayTotals = new WeakMap<Calendar, { first: number; totals: Int32Array }>()
+
+function totalsFor(cal: Calendar): { first: number; totals: Int32Array } {
+  let found = schoolDayTotals.get(cal)
+  if (!found) {
+    const first = cal.terms.length ? toTime(cal.terms.reduce((min, t) => (t.startsOn < min ? t.startsOn : min), '9999-12-31')) : 0
+    const days = cal.terms.length ? (toTime(lastTermDay(cal)) - first) / DAY + 1 : 0
+    const totals = new Int32Array(days + 1)
+    for (let i = 0; i < days; i++) totals[i + 1] = totals[i] + (isSchoolDay(cal, toIso(first + i * DAY)) ? 1 : 0)
+    found = { first, totals }
+    schoolDayTotals.set(cal, found)
+  }
+  return found
+}
+
 /** School days from `from` to `to`, both included. */
-export const countSchoolDays = (cal: Calendar, from: string, to: string): number => count(from, to, (d) => isSchoolDay(cal, d))
+export function countSchoolDays(cal: Calendar, from: string, to: string): number {
+  if (to < from) return 0
+  const { first, totals } = totalsFor(cal)
+  const before = (time: number) => Math.min(totals.length - 1, Math.max(0, Math.round((time - first) / DAY)))
+  return totals[before(toTime(to) + DAY)] - totals[before(toTime(from))]
+}

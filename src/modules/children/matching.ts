@@ -33,8 +33,17 @@ const swapped = (iso?: string | null) => {
   return Number(d) <= 12 && d !== m ? `${y}-${d}-${m}` : null
 }
 
-export async function findPossibleMatches(tx: Db, q: MatchQuery, limit = 5): Promise<Match[]> {
+export async function findPossibleMatches(tx: Db, q: MatchQuery, limit = 5, o: { likelyOnly?: boolean } = {}): Promise<Match[]> {
   const name = `${q.forename} ${q.surname}`.trim().toLowerCase()
+  // Without a postcode, only a shared identifier or date of birth can reach 'likely' (see score), and both are indexed.
+  const candidates = o.likelyOnly && !q.postcode
+    ? sql`ch.upn = ${q.upn ?? null} or ch.nhs_number = ${q.nhsNumber ?? null}
+      or ch.date_of_birth = ${q.dateOfBirth ?? null}::date or ch.date_of_birth = ${swapped(q.dateOfBirth)}::date`
+    : sql`ch.upn = ${q.upn ?? null} or ch.nhs_number = ${q.nhsNumber ?? null} or ${q.upn ?? null} = any(ch.former_upns)
+      or exists (select 1 from child_alias a where a.local_authority_id = ch.local_authority_id and a.child_id = ch.id
+        and lower(coalesce(a.forename, ch.forename) || ' ' || coalesce(a.surname, ch.surname)) % ${name})
+      or ch.id in (select lantern_child_name_search(${name}))
+      or (ch.date_of_birth = ${q.dateOfBirth ?? null}::date and lower(ch.surname) = ${q.surname.trim().toLowerCase()})`
   const { rows } = await sql<Row>`
     select ch.id as "childId", ch.forename, ch.surname, ch.date_of_birth::text as "dateOfBirth", ch.upn,
       coalesce(ch.upn = ${q.upn ?? null} or ${q.upn ?? null} = any(ch.former_upns), false) as "upnMatch",
@@ -50,11 +59,9 @@ export async function findPossibleMatches(tx: Db, q: MatchQuery, limit = 5): Pro
     from child ch
     left join lateral (select c.id, c.status from cme_case c where c.local_authority_id = ch.local_authority_id and c.child_id = ch.id
       and c.closed_at is null order by c.opened_at desc limit 1) oc on true
-    where ch.upn = ${q.upn ?? null} or ch.nhs_number = ${q.nhsNumber ?? null} or ${q.upn ?? null} = any(ch.former_upns)
-      or exists (select 1 from child_alias a where a.local_authority_id = ch.local_authority_id and a.child_id = ch.id
-        and lower(coalesce(a.forename, ch.forename) || ' ' || coalesce(a.surname, ch.surname)) % ${name})
-      or lower(ch.forename || ' ' || ch.surname) % ${name}
-      or (ch.date_of_birth = ${q.dateOfBirth ?? null}::date and lower(ch.surname) = ${q.surname.trim().toLowerCase()})
+    where ${candidates}
+    -- A shared identifier is decisive: make sure such a child is never cut off by the limit.
+    order by coalesce(ch.upn = ${q.upn ?? null} or ch.nhs_number = ${q.nhsNumber ?? null}, false) desc
     limit 200`.execute(tx)
   return rows.map(score).filter((m): m is Match & { score: number } => m !== null)
     .sort((a, b) => b.score - a.score).slice(0, limit).map(({ score: _score, ...m }) => m)

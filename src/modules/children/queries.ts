@@ -132,7 +132,7 @@ export async function searchChildren(tx: Db, term: string, excludeId: string): P
   const t = term.trim().toLowerCase()
   const id = t.replace(/\s/g, '').toUpperCase()
   const { rows } = await sql<Sibling>`select id, forename || ' ' || surname as name, date_of_birth::text as "dateOfBirth" from child
-    where id <> ${excludeId} and (upn = ${id} or nhs_number = ${id} or lower(forename || ' ' || surname) % ${t} or lower(forename || ' ' || surname) like ${`%${t}%`})
+    where id <> ${excludeId} and (upn = ${id} or nhs_number = ${id} or id in (select lantern_child_name_search(${t})))
     order by similarity(lower(forename || ' ' || surname), ${t}) desc limit 10`.execute(tx)
   return rows
 }

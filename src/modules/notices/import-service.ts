@@ -120,10 +120,8 @@ export async function processImport(db: Db, laId: string, importId: string, now:
 
     await withTenant(db, { laId, userId: claimed.uploadedBy }, async (tx) => {
       const at = now()
-      for (const a of accepted) {
-        await q.insertNotice(tx, laId, { kind: 'removal', schoolOrganisationId: claimed.schoolOrganisationId, submittedBy: claimed.uploadedBy, submittedAt: at,
-          source: claimed.format, importId, input: a.value, absenceSchoolDays: a.absenceSchoolDays })
-      }
+      await q.insertNotices(tx, laId, accepted.map((a) => ({ kind: 'removal', schoolOrganisationId: claimed.schoolOrganisationId, submittedBy: claimed.uploadedBy,
+        submittedAt: at, source: claimed.format, importId, input: a.value, absenceSchoolDays: a.absenceSchoolDays })))
       await sql`update notice_import set state = 'applied', total_rows = ${parsed.rows.length}, processed_rows = ${parsed.rows.length},
         applied_rows = ${accepted.length}, payload = null, finished_at = ${at} where id = ${importId}`.execute(tx)
       await recordAudit(tx, { laId, userId: claimed.uploadedBy, label: 'Notice import', ip: null }, { action: 'notice.imported', recordType: 'notice_import', recordId: importId,

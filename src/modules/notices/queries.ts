@@ -50,6 +50,26 @@ export async function insertNotice(tx: Db, laId: string, n: NewNotice): Promise<
   return rows[0].id
 }
 
+/** Many notices in one statement per 500: an import of 10,000 is 20 round trips, not 10,000. */
+export async function insertNotices(tx: Db, laId: string, notices: NewNotice[]): Promise<void> {
+  for (let i = 0; i < notices.length; i += 500) {
+    const rows = notices.slice(i, i + 500).map((n) => {
+      const v = n.input as Partial<RemovalNoticeInput> & Partial<NewPupilNoticeInput> & RemovalNoticeInput
+      return sql`(${laId}, ${n.kind}, ${n.schoolOrganisationId}, ${n.submittedBy}, ${n.submittedAt}, ${n.source}, ${n.importId ?? null},
+      ${v.forename}, ${v.surname}, ${v.dateOfBirth ?? null}::date, ${v.sex ?? null}, ${v.upn ?? null}, ${v.addressLine1 ?? null}, ${v.town ?? null}, ${v.postcode ?? null},
+      ${JSON.stringify(parentsOf(v))}::jsonb, ${v.ground ?? null}, ${v.deletionDate ?? null}::date, ${v.startDate ?? null}::date,
+      ${v.futureAddress ?? null}, ${v.futureSchool ?? null}, ${v.futureSchoolStart ?? null}::date, ${v.lostPupil ?? null},
+      ${v.jointEnquiriesOn ?? null}::date, ${v.jointEnquiriesLaContact ?? null}, ${v.jointEnquiriesSummary ?? null},
+      ${v.absenceFrom ?? null}::date, ${v.absenceTo ?? null}::date, ${n.absenceSchoolDays ?? null}::int, ${v.attendanceCodes ?? null}, ${v.notes ?? null})`
+    })
+    await sql`insert into school_notice (local_authority_id, kind, school_organisation_id, submitted_by, submitted_at, source, import_id,
+      forename, surname, date_of_birth, sex, upn, address_line1, town, postcode, parents, ground, deletion_date, start_date,
+      future_address, future_school, future_school_start, lost_pupil, joint_enquiries_on, joint_enquiries_la_contact, joint_enquiries_summary,
+      absence_from, absence_to, absence_school_days, attendance_codes, notes)
+      values ${sql.join(rows)}`.execute(tx)
+  }
+}
+
 export type NoticeListRow = {
   id: string
   kind: NoticeKind

@@ -77,7 +77,6 @@ export async function viewChild(db: Db, user: CurrentUser, ip: string, childId: 
   return withTenant(db, { laId: user.laId, userId: user.id }, async (tx) => {
     const child = await q.findChild(tx, childId)
     if (!child) throw new NotFound()
-    await recordAudit(tx, actorFor(user, ip), { action: 'child.viewed', recordType: 'child', recordId: childId }, now)
     const cases = await q.listCasesForChild(tx, childId)
     const enquiriesByCase: Record<string, Enquiry[]> = {}
     for (const e of await listEnquiries(tx, cases.map((c) => c.id))) (enquiriesByCase[e.caseId] ??= []).push(e)
@@ -85,15 +84,18 @@ export async function viewChild(db: Db, user: CurrentUser, ip: string, childId: 
     for (const a of await listActionsForCases(tx, cases.map((c) => c.id))) (actionsByCase[a.caseId] ??= []).push(a)
     const barriersByCase: Record<string, Barrier[]> = {}
     for (const b of await listBarriersForCases(tx, cases.map((c) => c.id))) (barriersByCase[b.caseId] ??= []).push(b)
-    return {
+    const page = {
       child, cases, enquiriesByCase, actionsByCase, barriersByCase, addresses: await q.listAddresses(tx, childId),
       events: await q.listChildEvents(tx, childId, eventKind), eventKinds: await q.listChildEventKinds(tx, childId), flags: await q.listFlags(tx, childId),
       identity: (await cq.findIdentity(tx, childId))!, aliases: await cq.listAliases(tx, childId), contacts: await cq.listContacts(tx, childId),
       siblings: await cq.listSiblings(tx, childId), schools: await cq.listSchools(tx, childId),
       clocks: await caseClocks(tx, cases, now),
       // Every intake is compared with the children already known; the officer decides whether two records are one child.
-      duplicates: (await findPossibleMatches(tx, { forename: child.forename, surname: child.surname, dateOfBirth: child.dateOfBirth, upn: child.upn, nhsNumber: child.nhsNumber }, 6))
+      duplicates: (await findPossibleMatches(tx, { forename: child.forename, surname: child.surname, dateOfBirth: child.dateOfBirth, upn: child.upn, nhsNumber: child.nhsNumber }, 6, { likelyOnly: true }))
         .filter((m) => m.childId !== childId && m.strength !== 'possible'),
     }
+    // Last, so the LA's audit chain head stays locked only while this entry is written and committed.
+    await recordAudit(tx, actorFor(user, ip), { action: 'child.viewed', recordType: 'child', recordId: childId }, now)
+    return page
   })
 }
