@@ -1,6 +1,9 @@
 // Platform benchmarks: audit appends, an authenticated page under concurrent load, and password hashing.
 // Usage: npm run bench            (embedded PGlite)
 //        BENCH_DATABASE_URL=postgres://... npm run bench   (also PostgreSQL; the user must be able to create databases)
+// The register and import benchmarks run against a seeded database instead:
+//        npm run bench -- register --help
+//        npm run bench -- import --help
 import { cpus, totalmem } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import { request } from 'node:http'
@@ -75,13 +78,35 @@ async function bench(target: 'pglite' | 'postgres') {
   }
 }
 
-const cpu = cpus()[0]?.model ?? 'unknown CPU'
-console.log(`Machine: ${cpus().length} x ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`)
-const hash = await hashPassword('benchmark password phrase')
-let s = performance.now()
-for (let i = 0; i < 10; i++) await verifyPassword(hash, 'benchmark password phrase')
-console.log(`argon2id verify (m=19 MiB, t=2): ${Math.round((performance.now() - s) / 10)} ms each`)
-const results = [await bench('pglite')]
-if (process.env.BENCH_DATABASE_URL) results.push(await bench('postgres'))
-console.table(results)
-s = 0
+async function platform() {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU'
+  console.log(`Machine: ${cpus().length} x ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`)
+  const hash = await hashPassword('benchmark password phrase')
+  const s = performance.now()
+  for (let i = 0; i < 10; i++) await verifyPassword(hash, 'benchmark password phrase')
+  console.log(`argon2id verify (m=19 MiB, t=2): ${Math.round((performance.now() - s) / 10)} ms each`)
+  const results = [await bench('pglite')]
+  if (process.env.BENCH_DATABASE_URL) results.push(await bench('postgres'))
+  console.table(results)
+}
+
+const [command, ...args] = process.argv.slice(2)
+const benchmarks: Record<string, () => Promise<{ main(args: string[]): Promise<void> }>> = {
+  register: () => import('./register.ts'),
+  import: () => import('./import.ts'),
+}
+if (command === undefined || command === 'platform') {
+  await platform()
+} else if (benchmarks[command]) {
+  const { UsageError } = await import('./harness.ts')
+  try {
+    await (await benchmarks[command]()).main(args)
+  } catch (err) {
+    if (!(err instanceof UsageError || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')))) throw err
+    console.error(`${err.message}\nSee: npm run bench -- ${command} --help`)
+    process.exitCode = 2
+  }
+} else {
+  console.error(`Unknown benchmark "${command}": use platform (the default), register or import`)
+  process.exitCode = 2
+}
