@@ -32,6 +32,8 @@ import { noticeImportRoutes } from './modules/notices/import-routes.ts'
 import { placementRoutes } from './modules/placement/routes.ts'
 import { childRoutes } from './modules/children/routes.ts'
 import { registerSettingsRoutes } from './modules/register-settings/routes.ts'
+import { sharingRoutes } from './modules/sharing/routes.ts'
+import { SEE_SHARED } from './modules/sharing/policy.ts'
 import { READ_NOTICES, SEND_NOTICES } from './modules/notices/policy.ts'
 import { WORK_ACTIONS } from './modules/actions/policy.ts'
 import { VIEW_AUDIT } from './modules/audit/policy.ts'
@@ -67,6 +69,7 @@ const NAVIGATION: { text: string; href: string; access?: Access }[] = [
   { text: 'My work', href: '/my-work', access: WORK_ACTIONS },
   { text: 'Notices', href: '/notices/inbox', access: READ_NOTICES },
   { text: 'Notices', href: '/notices', access: SEND_NOTICES },
+  { text: 'Shared with you', href: '/shared', access: SEE_SHARED },
   { text: 'Referrals', href: '/referrals' },
   { text: 'School calendar', href: '/calendar', access: VIEW_CALENDAR },
   { text: 'Administration', href: '/admin', access: ADMINISTER },
@@ -169,6 +172,7 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(placementRoutes(deps))
   await app.register(childRoutes(deps))
   await app.register(registerSettingsRoutes(deps))
+  await app.register(sharingRoutes(deps))
   if (deps.config.mail.mailbox) await app.register(mailboxRoutes(deps))
   app.setNotFoundHandler(notFoundHandler)
   return app

@@ -100,6 +100,11 @@ const EXPECTED: Record<string, Rule> = {
   'GET /children/:id': REGISTER_READERS,
   'POST /register/views': REGISTER_READERS,
   // The child's record
+  'GET /cases/:caseId/shares': CASE_WORKERS,
+  'POST /cases/:caseId/shares': CASE_WORKERS,
+  'POST /cases/:caseId/shares/:shareId/revoke': CASE_WORKERS,
+  'GET /shared': ['partner_practitioner'],
+  'GET /shared/:shareId': ['partner_practitioner'],
   'GET /children/:id/identity': CASE_WORKERS,
   'POST /children/:id/identity': CASE_WORKERS,
   'GET /children/:id/names': CASE_WORKERS,
