@@ -87,7 +87,7 @@ export async function seedDemo(db: Db, now: Date): Promise<boolean> {
     organisationId: orgIds.get(school.org)!, organisationName: school.org, roles: school.roles, sessionId: '',
   }
   for (const [i, r] of DEMO_REFERRALS.entries()) {
-    await makeReferral(db, referrer, '127.0.0.1', { upn: undefined, nhsNumber: undefined, dateLastSeen: undefined, dateOfBirth: undefined, addressLine1: undefined, town: undefined, postcode: undefined, ...r, concerns: r.concerns ?? [] }, new Date(now.getTime() - (DEMO_REFERRALS.length - i) * 86_400_000))
+    await makeReferral(db, referrer, '127.0.0.1', { upn: undefined, nhsNumber: undefined, dateLastSeen: undefined, dateLastInEducation: undefined, dateOfBirth: undefined, addressLine1: undefined, town: undefined, postcode: undefined, ...r, concerns: r.concerns ?? [] }, new Date(now.getTime() - (DEMO_REFERRALS.length - i) * 86_400_000))
   }
   for (const term of TERMS) await addTerm(db, actor, term, now)
   for (const closure of CLOSURES) await addClosure(db, actor, closure, now)

@@ -18,7 +18,8 @@ describe('the child’s page: clocks and possible duplicates', () => {
     t.clock.now = new Date('2026-11-02T10:00:00Z')
     await addTerm(t.database.db, { laId: t.la.id, userId: null, label: 'test', ip: null }, { name: 'Autumn term 2026', startsOn: '2026-09-02', endsOn: '2026-12-18' }, t.clock.now)
     officer = (await t.signedIn(['cme_officer'])).agent
-    await officer.post('/referrals', { ...child, 'dateLastSeen-day': '20', 'dateLastSeen-month': '10', 'dateLastSeen-year': '2026' })
+    await officer.post('/referrals', { ...child, 'dateLastSeen-day': '20', 'dateLastSeen-month': '10', 'dateLastSeen-year': '2026',
+      'dateLastInEducation-day': '16', 'dateLastInEducation-month': '10', 'dateLastInEducation-year': '2026' })
     t.clock.now = new Date('2026-11-16T10:00:00Z')
     officer = (await t.signedIn(['cme_officer'])).agent
     await officer.post('/referrals', { ...child, forename: 'Pipa' })
@@ -28,8 +29,10 @@ describe('the child’s page: clocks and possible duplicates', () => {
   it('shows school days missing education and days since last seen', async () => {
     const path = await linkTo('Pippa', 'Pippa Loxleigh')
     const page = await officer.get(path)
-    // 2 November to 16 November 2026: 10 school days after the referral day.
-    assert.match(textOf(page, '[data-testid=case]'), /Missing education 10 school days since 2 November 2026 \(12 weeks or less\)/)
+    // Last in education on Friday 16 October: 19 October to 16 November 2026 is 21 school days in this calendar.
+    assert.match(textOf(page, '[data-testid=case]'), /Missing education 21 school days since 16 October 2026 \(12 weeks or less\)/)
+    const other = await officer.get(await linkTo('Pipa', 'Pipa Loxleigh'))
+    assert.match(textOf(other, '[data-testid=case]'), /Missing education 0 school days since 16 November 2026/, 'with no date last in education, the clock starts at the referral')
     assert.match(textOf(page, '[data-testid=case]'), /Last seen 20 October 2026 \(27 days ago\)/)
   })
 

@@ -42,6 +42,7 @@ export const referralForm = (today: string) =>
       town: optionalText(100),
       postcode: identifier(postcodeProblem, normalisePostcode),
       concern: text('Tell us why you think the child is not receiving an education', 4000, 'Keep this to 4000 characters or fewer'),
+      dateLastInEducation: optionalDate('Date last in education must be a real date').refine((v) => !v || v <= today, { error: 'Date last in education must be today or in the past' }),
       dateLastSeen: optionalDate('Date last seen must be a real date').refine((v) => !v || v <= today, { error: 'Date last seen must be today or in the past' }),
       whereaboutsKnown: z.enum(['yes', 'no'], { error: 'Select whether you know where the child is now' }),
       concerns: checkboxes(CONCERNS),

@@ -34,7 +34,7 @@ export function registerRoutes(deps: Deps): FastifyPluginAsync {
     app.post('/referrals', { config: { access: MAKE_REFERRAL } }, async (request, reply) => {
       const body = request.body as Record<string, unknown>
       const today = deps.now().toISOString().slice(0, 10)
-      const form = parseForm(referralForm(today), withDates(body, ['dateOfBirth', 'dateLastSeen']))
+      const form = parseForm(referralForm(today), withDates(body, ['dateOfBirth', 'dateLastInEducation', 'dateLastSeen']))
       if (!form.ok) {
         return reply.page('register/views/referral.njk', { title: 'Refer a child who may be missing education', values: body, errors: form.errors, concerns: concernItems(body.concerns) }, 400)
       }

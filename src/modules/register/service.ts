@@ -48,7 +48,7 @@ export async function makeReferral(db: Db, user: CurrentUser, ip: string, input:
     if (input.addressLine1) await q.insertAddress(tx, user.laId, childId, { line1: input.addressLine1, town: input.town, postcode: input.postcode, source: 'referral' })
     const caseId = await q.insertCase(tx, user.laId, {
       childId, riskLevel: risk.level, riskReasons: risk.reasons, concern: input.concern, whereaboutsKnown: input.whereaboutsKnown === 'yes',
-      dateLastSeen: input.dateLastSeen, referredBy: user.id, referrerOrganisationId: user.organisationId, openedAt: now,
+      dateLastSeen: input.dateLastSeen, dateLastInEducation: input.dateLastInEducation, referredBy: user.id, referrerOrganisationId: user.organisationId, openedAt: now,
     })
     await copyTemplateToCase(tx, user.laId, caseId)
     for (const concern of input.concerns) {
