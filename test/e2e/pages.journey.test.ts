@@ -51,7 +51,7 @@ describe('register pages: each one accessible, with and without errors', () => {
   })
 
   const visits: { roles: Role[]; org?: 'school' | 'police'; paths: string[] }[] = [
-    { roles: ['cme_officer'], paths: ['/dashboard', '/register?risk=high&sort=name', '/children/{child}', '/children/{child}/identity', '/children/{child}/names',
+    { roles: ['cme_officer'], paths: ['/dashboard', '/register?risk=high&sort=name', '/children/{child}', '/children/{child}/identity', '/children/{child}/names', '/children/{child}/addresses',
       '/children/{child}/contacts', '/children/{child}/flags', '/children/{child}/schools', '/children/{child}/siblings?q=Romy', '/cases/{case}/details',
       '/cases/{case}/actions/new', '/actions/{action}', '/cases/{case}/barriers/new', '/barriers/{barrier}', '/cases/{case}/shares', '/my-work', '/actions/overdue',
       '/notices/inbox', '/notices/{notice}', '/reports/dfe-return', '/register/export?status=open'] },

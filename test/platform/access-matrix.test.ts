@@ -110,6 +110,8 @@ const EXPECTED: Record<string, Rule> = {
   'GET /children/:id/names': CASE_WORKERS,
   'POST /children/:id/names': CASE_WORKERS,
   'POST /children/:id/names/:aliasId/remove': CASE_WORKERS,
+  'GET /children/:id/addresses': CASE_WORKERS,
+  'POST /children/:id/addresses': CASE_WORKERS,
   'GET /children/:id/contacts': CASE_WORKERS,
   'POST /children/:id/contacts': CASE_WORKERS,
   'POST /children/:id/contacts/:contactId/remove': CASE_WORKERS,

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { email, isRealDate, optionalText, text } from '../../platform/forms.ts'
 import { FLAGS } from '../register/queries.ts'
-import { nhsNumberProblem, normaliseNhsNumber, normaliseUpn, ulnProblem, upnProblem } from './identifiers.ts'
+import { nhsNumberProblem, normaliseNhsNumber, normalisePostcode, normaliseUpn, postcodeProblem, ulnProblem, upnProblem } from './identifiers.ts'
 
 const version = z.coerce.number({ error: 'The form is missing a field. Reload the page and try again' }).int().positive()
 
@@ -81,6 +81,17 @@ export const schoolForm = z.object({
   howEnded: nullable(400),
 }).superRefine((v, ctx) => {
   if (v.fromDate && v.toDate && v.toDate < v.fromDate) ctx.addIssue({ code: 'custom', path: ['toDate'], message: 'The end date must be on or after the start date' })
+})
+
+export const addressForm = z.object({
+  line1: text('Enter the first line of the address', 200),
+  line2: nullable(200),
+  town: nullable(100),
+  postcode: checked(postcodeProblem, normalisePostcode),
+  fromDate: date('The date they moved in must be a real date'),
+  toDate: date('The date they moved out must be a real date'),
+}).superRefine((v, ctx) => {
+  if (v.fromDate && v.toDate && v.toDate < v.fromDate) ctx.addIssue({ code: 'custom', path: ['toDate'], message: 'The date they moved out must be on or after the date they moved in' })
 })
 
 export const siblingForm = z.object({ siblingId: z.string({ error: 'Select a child' }).uuid({ error: 'Select a child' }) })

@@ -136,3 +136,16 @@ export async function searchChildren(tx: Db, term: string, excludeId: string): P
     order by similarity(lower(forename || ' ' || surname), ${t}) desc limit 10`.execute(tx)
   return rows
 }
+
+export type AddressEntry = { id: string; line1: string; line2: string | null; town: string | null; postcode: string | null; fromDate: string | null; toDate: string | null; source: string }
+
+export async function listAddressHistory(tx: Db, childId: string): Promise<AddressEntry[]> {
+  const { rows } = await sql<AddressEntry>`select id, line1, line2, town, postcode, from_date::text as "fromDate", to_date::text as "toDate", source
+    from child_address where child_id = ${childId} order by coalesce(from_date, created_at::date) desc, created_at desc`.execute(tx)
+  return rows
+}
+
+export async function insertAddressEntry(tx: Db, laId: string, childId: string, a: Omit<AddressEntry, 'id'>): Promise<void> {
+  await sql`insert into child_address (local_authority_id, child_id, line1, line2, town, postcode, from_date, to_date, source)
+    values (${laId}, ${childId}, ${a.line1}, ${a.line2}, ${a.town}, ${a.postcode}, ${a.fromDate}, ${a.toDate}, ${a.source})`.execute(tx)
+}

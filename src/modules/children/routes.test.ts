@@ -96,6 +96,17 @@ describe('keeping the child’s record: identity, names, parents and carers, fla
     assert.match(textOf(page, '[data-testid=flags]'), /Child protection plan Children’s social care, from 1 November 2026 to 27 November 2026/)
   })
 
+  it('keeps an address history with dates, checking postcodes', async () => {
+    let res = await officer.post(`/children/${childId}/addresses`, { line1: '', postcode: 'nowhere' })
+    assert.match(textOf(res, '.govuk-error-summary'), /Enter the first line of the address[\s\S]*Enter a real UK postcode/)
+    res = await officer.post(`/children/${childId}/addresses`, { line1: '9 Heron Way', town: 'Northmoor', postcode: 'zz993hw',
+      'fromDate-day': '1', 'fromDate-month': '9', 'fromDate-year': '2025', 'toDate-day': '1', 'toDate-month': '8', 'toDate-year': '2025' })
+    assert.match(textOf(res, '.govuk-error-summary'), /The date they moved out must be on or after the date they moved in/)
+    res = await officer.post(`/children/${childId}/addresses`, { line1: '9 Heron Way', town: 'Northmoor', postcode: 'zz993hw', 'fromDate-day': '1', 'fromDate-month': '9', 'fromDate-year': '2025' })
+    assert.equal(res.statusCode, 303)
+    assert.match(textOf(await officer.get(`/children/${childId}`), 'main'), /9 Heron Way, Northmoor, ZZ99 3HW \(1 September 2025 to now/)
+  })
+
   it('keeps school history and links siblings both ways', async () => {
     let res = await officer.post(`/children/${childId}/schools`, { schoolName: 'Brackenfold Primary School', 'fromDate-day': '5', 'fromDate-month': '9', 'fromDate-year': '2022', 'toDate-day': '1', 'toDate-month': '9', 'toDate-year': '2021' })
     assert.match(textOf(res, '.govuk-error-summary'), /The end date must be on or after the start date/)
@@ -121,7 +132,7 @@ describe('keeping the child’s record: identity, names, parents and carers, fla
     assert.ok(entries >= 5)
     assert.doesNotMatch(textOf(page, '[data-testid=chronology]'), /Referred as possibly missing education/)
     const actions = await inTenant(async (tx) => (await sql<{ action: string }>`select distinct action from audit_event where record_id = ${childId}`.execute(tx)).rows.map((r) => r.action))
-    for (const a of ['child.updated', 'child.alias_added', 'child.contact_added', 'child.flag_added', 'child.flag_ended', 'child.school_added', 'child.sibling_linked', 'child.sibling_unlinked']) {
+    for (const a of ['child.updated', 'child.alias_added', 'child.address_added', 'child.contact_added', 'child.flag_added', 'child.flag_ended', 'child.school_added', 'child.sibling_linked', 'child.sibling_unlinked']) {
       assert.ok(actions.includes(a), a)
     }
   })

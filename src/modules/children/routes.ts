@@ -8,13 +8,13 @@ import { NotFound } from '../../platform/errors.ts'
 import type { CurrentUser } from '../../platform/access.ts'
 import { FLAG_LABELS, listFlags } from '../register/queries.ts'
 import { EDIT_CHILD } from './policy.ts'
-import { aliasForm, contactForm, endFlagForm, flagForm, identityForm, schoolForm, siblingForm } from './forms.ts'
+import { addressForm, aliasForm, contactForm, endFlagForm, flagForm, identityForm, schoolForm, siblingForm } from './forms.ts'
 import * as q from './queries.ts'
 import * as service from './service.ts'
 
-type Section = 'identity' | 'names' | 'contacts' | 'flags' | 'schools' | 'siblings'
+type Section = 'identity' | 'names' | 'addresses' | 'contacts' | 'flags' | 'schools' | 'siblings'
 const TITLES: Record<Section, string> = {
-  identity: 'Change the child’s details', names: 'Other names', contacts: 'Parents and carers', flags: 'Known to other services',
+  identity: 'Change the child’s details', names: 'Other names', addresses: 'Address history', contacts: 'Parents and carers', flags: 'Known to other services',
   schools: 'School history', siblings: 'Siblings',
 }
 
@@ -36,6 +36,7 @@ export function childRoutes(deps: Deps): FastifyPluginAsync {
       if (!child) throw new NotFound()
       const extra: Record<string, unknown> = {}
       if (section === 'names') extra.aliases = await q.listAliases(tx, childId)
+      if (section === 'addresses') extra.addresses = await q.listAddressHistory(tx, childId)
       if (section === 'contacts') extra.contacts = await q.listContacts(tx, childId)
       if (section === 'flags') extra.flags = await listFlags(tx, childId)
       if (section === 'schools') extra.schools = await q.listSchools(tx, childId)
@@ -87,6 +88,8 @@ export function childRoutes(deps: Deps): FastifyPluginAsync {
       (user, ip, childId, v) => service.addFlag(deps.db, user, ip, childId, v, deps.now())))
     app.post('/children/:id/flags/:flagId/end', access, handle('flags', () => endFlagForm(today()), ['endsOn'],
       (user, ip, childId, v, request) => service.endFlag(deps.db, user, ip, childId, param(request, 'flagId'), v.endsOn!, deps.now())))
+    app.post('/children/:id/addresses', access, handle('addresses', () => addressForm, ['fromDate', 'toDate'],
+      (user, ip, childId, v) => service.addAddress(deps.db, user, ip, childId, v, deps.now())))
     app.post('/children/:id/schools', access, handle('schools', () => schoolForm, ['fromDate', 'toDate'],
       (user, ip, childId, v) => service.addSchool(deps.db, user, ip, childId, v, deps.now())))
     app.post('/children/:id/siblings', access, handle('siblings', () => siblingForm, [],

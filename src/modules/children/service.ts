@@ -104,6 +104,12 @@ export const addSchool = (db: Db, user: CurrentUser, ip: string, childId: string
     return { summary: `School history added: ${s.schoolName}` }
   })
 
+export const addAddress = (db: Db, user: CurrentUser, ip: string, childId: string, a: Omit<q.AddressEntry, 'id' | 'source'>, now: Date) =>
+  change(db, user, ip, childId, now, 'child.address_added', async (tx) => {
+    await q.insertAddressEntry(tx, user.laId, childId, { ...a, source: `recorded by ${who(user)}` })
+    return { summary: `Address added${a.fromDate ? ` from ${a.fromDate}` : ''}${a.toDate ? ` to ${a.toDate}` : ''}` }
+  })
+
 export const linkSibling = (db: Db, user: CurrentUser, ip: string, childId: string, siblingId: string, now: Date) =>
   change(db, user, ip, childId, now, 'child.sibling_linked', async (tx) => {
     if (siblingId === childId) return { ok: false, field: 'siblingId', message: 'A child cannot be their own sibling' }

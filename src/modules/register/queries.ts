@@ -197,11 +197,12 @@ export async function listCasesForChild(tx: Db, childId: string): Promise<CaseRe
   return rows
 }
 
-export type AddressRow = { line1: string; town: string | null; postcode: string | null; source: string; createdAt: Date }
+export type AddressRow = { line1: string; line2: string | null; town: string | null; postcode: string | null; source: string; fromDate: string | null; toDate: string | null; createdAt: Date }
 
 export async function listAddresses(tx: Db, childId: string): Promise<AddressRow[]> {
   const { rows } = await sql<AddressRow>`
-    select line1, town, postcode, source, created_at as "createdAt" from child_address where child_id = ${childId} order by created_at desc`.execute(tx)
+    select line1, line2, town, postcode, source, from_date::text as "fromDate", to_date::text as "toDate", created_at as "createdAt" from child_address
+    where child_id = ${childId} order by coalesce(from_date, created_at::date) desc, created_at desc`.execute(tx)
   return rows
 }
 
