@@ -127,3 +127,9 @@ export async function testApp(t: TestContext | { after(fn: () => Promise<void>):
 
 export const html = (res: LightMyRequestResponse) => cheerio.load(res.body)
 export const textOf = (res: LightMyRequestResponse, selector: string) => html(res)(selector).text().replace(/\s+/g, ' ').trim()
+
+/** A GOV.UK date input's three fields for an ISO date, as a browser would send them. */
+export const dateFields = (name: string, iso: string): Record<string, string> => {
+  const [y, m, d] = iso.split('-')
+  return { [`${name}-day`]: d, [`${name}-month`]: m, [`${name}-year`]: y }
+}

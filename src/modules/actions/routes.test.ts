@@ -4,12 +4,9 @@ import { sql } from 'kysely'
 import { withTenant } from '../../platform/db.ts'
 import { addTerm } from '../calendar/service.ts'
 import { escalateOverdueActions } from './service.ts'
-import { testApp, textOf, html, type TestApp, type Agent } from '../../../test/helpers/test-app.ts'
+import { testApp, dateFields, textOf, html, type TestApp, type Agent } from '../../../test/helpers/test-app.ts'
 
-const date = (name: string, iso: string) => {
-  const [y, m, d] = iso.split('-')
-  return { [`${name}-day`]: d, [`${name}-month`]: m, [`${name}-year`]: y }
-}
+const date = dateFields
 
 describe('case actions: owners, due dates in school or working days, My work and escalation', () => {
   let t: TestApp

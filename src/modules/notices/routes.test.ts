@@ -4,15 +4,12 @@ import { sql } from 'kysely'
 import { withTenant } from '../../platform/db.ts'
 import { upnCheckLetter } from '../children/identifiers.ts'
 import { addTerm } from '../calendar/service.ts'
-import { testApp, textOf, html, type TestApp, type Agent } from '../../../test/helpers/test-app.ts'
+import { testApp, dateFields, textOf, html, type TestApp, type Agent } from '../../../test/helpers/test-app.ts'
 
 // Fictional pupils only. UPNs must carry a real LA code (201-938) to pass the check, so these use
 // 820 with made-up serial numbers.
 const upn = (n: string) => { const rest = `820${n.padStart(9, '0')}`; return `${upnCheckLetter(rest)}${rest}` }
-const date = (name: string, iso: string) => {
-  const [y, m, d] = iso.split('-')
-  return { [`${name}-day`]: d, [`${name}-month`]: m, [`${name}-year`]: y }
-}
+const date = dateFields
 const pupil = (over: Record<string, string> = {}) => ({
   forename: 'Wren', surname: 'Mossgate', ...date('dateOfBirth', '2013-04-09'), sex: 'female', upn: upn('100000001'),
   addressLine1: '8 Fennel Row', town: 'Northmoor', postcode: 'ZZ99 3WR', parent1Name: 'Ash Mossgate', parent1Phone: '01632 960 111', ...over,
