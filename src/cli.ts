@@ -18,6 +18,7 @@ import { createLocalAuthority, findAuthorityByCode } from './modules/local-autho
 import { createUser } from './modules/users/service.ts'
 import { issueInvitation } from './modules/auth/tokens.ts'
 import { listOrganisationOptions, saveOrganisation } from './modules/organisations/service.ts'
+import { MATCH_HELP, runMatchCommand } from './modules/linkage/command.ts'
 
 const HELP = `Lantern command-line tool
 
@@ -34,6 +35,7 @@ const HELP = `Lantern command-line tool
   lantern audit verify               check every LA's audit chain; exits 1 if an entry was changed or removed
   lantern backup FILE                copy the embedded database to FILE (stop the server first)
   lantern restore FILE               replace the embedded database with FILE (stop the server first)
+${MATCH_HELP}
 
 Settings come from environment variables: see .env.example.`
 
@@ -56,6 +58,8 @@ async function main(argv: string[]): Promise<number> {
     out(HELP)
     return 0
   }
+  // Record linkage works on files alone, so it needs neither settings nor a database.
+  if (command === 'match') return runMatchCommand(argv.slice(1), out, (line) => process.stderr.write(`${line}\n`))
   const config = loadConfig()
   const now = () => new Date()
 

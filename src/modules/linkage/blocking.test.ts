@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { blockPairs } from './blocking.ts'
+import { connectedComponents } from './clusters.ts'
+import { parseMapping, fileMapping } from './mapping.ts'
+import { toLinkRecord } from './records.ts'
+import { bestMatchesOnly } from './service.ts'
+
+const mapping = fileMapping(parseMapping({ id: 'id', fields: { forename: 'f', surname: 's', dateOfBirth: 'd' } }), 'left')
+const people = [
+  ['1', 'ruby', 'ashgrove', '2014-12-01'],
+  ['2', 'ruby', 'ashgrove', '2014-12-01'],
+  ['3', 'rubie', 'ashgrove', '2014-12-01'],
+  ['4', 'ruby', 'ashgrove', ''],
+  ['5', '', 'thornbury', '2014-12-01'],
+].map(([id, f, s, d]) => toLinkRecord({ id, f, s, d }, mapping))
+
+const pairsOf = (p: ReturnType<typeof blockPairs>) => Array.from(p.left, (l, i) => `${people[l].id}-${people[p.right[i]].id}:${p.rule[i]}`)
+
+describe('blocking', () => {
+  it('unions equi-join rules, crediting each pair to the first rule that finds it', () => {
+    const pairs = blockPairs(people, null, [['forename', 'surname'], ['dateOfBirth']])
+
+    assert.deepEqual(pairsOf(pairs).sort(), ['1-2:0', '1-3:1', '1-4:0', '1-5:1', '2-3:1', '2-4:0', '2-5:1', '3-5:1'])
+    assert.deepEqual(pairs.perRule, [3, 5])
+  })
+
+  it('never joins on an unknown value', () => {
+    const pairs = blockPairs(people, null, [['forename']])
+
+    assert.ok(!pairsOf(pairs).some((p) => p.includes('5')))
+  })
+
+  it('links every left record with every matching right record in link mode', () => {
+    const pairs = blockPairs(people.slice(0, 2), people.slice(2), [['surname']])
+
+    assert.equal(pairs.length, 4)
+  })
+})
+
+describe('clustering', () => {
+  it('joins records through chains of pairs above the threshold only', () => {
+    const a = [0, 1, 3, 4]
+    const b = [1, 2, 4, 5]
+    const p = [0.99, 0.95, 0.2, 0.97]
+
+    const clusters = connectedComponents(6, a, b, (e) => p[e] >= 0.9)
+
+    assert.deepEqual(Array.from(clusters), [1, 1, 1, 2, 3, 3])
+  })
+})
+
+describe('one-to-one linking', () => {
+  it('gives each record to its strongest pair only, so one twin does not take both links', () => {
+    const pairs = { left: Int32Array.from([0, 0, 1, 1]), right: Int32Array.from([0, 1, 0, 1]), rule: new Uint8Array(4), length: 4, perRule: [4] }
+    const weights = Float64Array.from([20, 12, 11, 19])
+
+    const eligible = bestMatchesOnly(pairs, weights, 2, 2)
+
+    assert.deepEqual(Array.from(eligible), [1, 0, 0, 1])
+  })
+})

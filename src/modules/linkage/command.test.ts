@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import { parse } from 'csv-parse/sync'
+import { ROOT } from '../../platform/paths.ts'
+import { runMatchCommand } from './command.ts'
+import { generateDedupe, rowsToCsv, SYNTH_MAPPING } from './synth.ts'
+
+const FIXTURES = join(ROOT, 'test/fixtures/linkage')
+const tempDir = (t: { after: (fn: () => void) => void }) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lantern-match-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+const readCsv = (path: string) => parse(readFileSync(path, 'utf8'), { columns: true }) as Record<string, string>[]
+
+describe('lantern match link', () => {
+  it('links a school roll to a GP list through nicknames, spelling, date formats and postcode styles', (t) => {
+    const out = tempDir(t)
+
+    const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli.ts'), 'match', 'link', join(FIXTURES, 'roll.csv'),
+      join(FIXTURES, 'gp.csv'), '--mapping', join(FIXTURES, 'mapping.json'), '--out', out], { cwd: ROOT, encoding: 'utf8' })
+
+    assert.equal(run.status, 0, run.stderr)
+    assert.match(run.stdout, /Records: 10 and 9/)
+    assert.match(run.stdout, /Peak memory: \d+ MB/)
+    const pairs = readCsv(join(out, 'pairs.csv'))
+    const linked = pairs.filter((p) => Number(p.match_probability) >= 0.5).map((p) => `${p.left_id}=${p.right_id}`).sort()
+    assert.deepEqual(linked, ['A123456789012=GP1', 'A123456789013=GP2', 'A123456789014=GP3', 'A123456789016=GP4',
+      'A123456789017=GP5', 'A123456789019=GP6', 'A123456789020=GP7', 'A123456789021=GP9'])
+    const alfie = pairs.find((p) => p.right_id === 'GP1')!
+    assert.equal(alfie.forename, 'alias')
+    assert.equal(alfie.residence, 'similar address, same postcode')
+    assert.ok('mw_date_of_birth' in alfie)
+    const clusters = readCsv(join(out, 'clusters.csv'))
+    const clusterOf = (id: string) => clusters.find((c) => c.record_id === id)!.cluster_id
+    assert.equal(clusterOf('A123456789014'), clusterOf('GP3'))
+    assert.notEqual(clusterOf('A123456789015'), clusterOf('GP3'))
+    assert.equal(clusters.filter((c) => c.cluster_id === clusterOf('GP8')).length, 1)
+  })
+
+  it('reports a bad mapping without a stack trace', async (t) => {
+    const dir = tempDir(t)
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ id: 'upn', fields: { forename: 'nope' } }))
+    const errors: string[] = []
+
+    const code = await runMatchCommand(['dedupe', join(FIXTURES, 'roll.csv'), '--mapping', join(dir, 'bad.json'), '--out', dir], () => {}, (l) => errors.push(l))
+
+    assert.equal(code, 1)
+    assert.match(errors.join('\n'), /has no column "nope"/)
+  })
+
+  it('asks for the output folder', async () => {
+    const errors: string[] = []
+
+    const code = await runMatchCommand(['link', 'a.csv', 'b.csv', '--mapping', 'm.json'], () => {}, (l) => errors.push(l))
+
+    assert.equal(code, 1)
+    assert.match(errors.join(''), /--out DIR/)
+  })
+})
+
+describe('lantern match dedupe and evaluate', () => {
+  it('finds the duplicates in a generated file and scores itself against the truth column', async (t) => {
+    const dir = tempDir(t)
+    writeFileSync(join(dir, 'people.csv'), rowsToCsv(generateDedupe({ people: 1500, duplicateRate: 0.2, errorRate: 0.1, seed: 5 })))
+    writeFileSync(join(dir, 'mapping.json'), JSON.stringify(SYNTH_MAPPING))
+    const lines: string[] = []
+
+    const dedupe = await runMatchCommand(['dedupe', join(dir, 'people.csv'), '--mapping', join(dir, 'mapping.json'), '--out', join(dir, 'out')], (l) => lines.push(l), () => {})
+    const evaluate = await runMatchCommand(['evaluate', join(dir, 'people.csv'), '--mapping', join(dir, 'mapping.json'), '--truth', 'person_id', '--json'], (l) => lines.push(l), () => {})
+
+    assert.equal(dedupe, 0)
+    assert.equal(evaluate, 0)
+    const clusters = readCsv(join(dir, 'out/clusters.csv'))
+    assert.ok(clusters.length > 1500)
+    const figures = JSON.parse(lines.at(-1)!)
+    const atHalf = figures.thresholds.find((x: { threshold: number }) => x.threshold === 0.5)
+    assert.ok(figures.blockingRecall > 0.99)
+    assert.ok(atHalf.f1 > 0.97, `F1 ${atHalf.f1}`)
+  })
+})

@@ -1,0 +1,138 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { describeRule } from './blocking.ts'
+import { NULL_LEVEL } from './comparisons.ts'
+import { evaluateLinkage, type Evaluation } from './evaluate.ts'
+import { fileMapping, loadMapping, MappingError } from './mapping.ts'
+import { loadAliasTable } from './nicknames.ts'
+import { readRecords, type LinkRecord } from './records.ts'
+import { levelWeights } from './score.ts'
+import { runLinkage, type LinkageResult } from './service.ts'
+
+export const MATCH_HELP = `  lantern match link LEFT.csv RIGHT.csv --mapping MAPPING.json --out DIR [--min-probability P]
+  lantern match dedupe FILE.csv --mapping MAPPING.json --out DIR [--min-probability P]
+                                     link two files, or find duplicates in one, with a Fellegi-Sunter model
+                                     trained without labels; writes DIR/pairs.csv, DIR/clusters.csv, DIR/model.json
+  lantern match evaluate LEFT.csv [RIGHT.csv] --mapping MAPPING.json --truth COLUMN [--json]
+                                     precision, recall and F1 at a range of thresholds, and blocking recall`
+
+export class MatchUsageError extends Error {
+  override name = 'MatchUsageError'
+}
+
+type Print = (line: string) => void
+
+const csvText = (v: string): string => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v)
+const csvCell = (v: string): string => { const t = csvText(v); return /[",\r\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t }
+
+function writePairs(path: string, result: LinkageResult, left: LinkRecord[], right: LinkRecord[], minProbability: number) {
+  const comps = result.model.comparisons
+  const table = levelWeights(result.model)
+  const C = comps.length
+  const lines = [['left_id', 'right_id', 'match_probability', 'match_weight', 'is_best_match', ...comps.flatMap((c) => [c.name, `mw_${c.name}`])].join(',')]
+  const { pairs, probabilities, weights, gammas } = result
+  for (let p = 0; p < pairs.length; p++) {
+    if (probabilities[p] < minProbability) continue
+    const cells = [csvCell(left[pairs.left[p]].id), csvCell(right[pairs.right[p]].id), probabilities[p].toFixed(6), weights[p].toFixed(3), result.isEligible[p] ? 'yes' : 'no']
+    for (let c = 0; c < C; c++) {
+      const g = gammas[p * C + c]
+      cells.push(csvCell(g === NULL_LEVEL ? 'unknown' : comps[c].levels[g]), table[c][g + 1].toFixed(3))
+    }
+    lines.push(cells.join(','))
+  }
+  writeFileSync(path, `${lines.join('\n')}\n`)
+  return lines.length - 1
+}
+
+function writeClusters(path: string, result: LinkageResult, left: LinkRecord[], right: LinkRecord[] | null) {
+  const lines = ['source,record_id,cluster_id']
+  left.forEach((r, i) => lines.push(`left,${csvCell(r.id)},${result.clusters[i]}`))
+  right?.forEach((r, i) => lines.push(`right,${csvCell(r.id)},${result.clusters[left.length + i]}`))
+  writeFileSync(path, `${lines.join('\n')}\n`)
+}
+
+function modelJson(result: LinkageResult) {
+  const { model } = result
+  return {
+    lambda: model.lambda,
+    comparisons: model.comparisons.map((c, i) => ({ name: c.name, levels: c.levels.map((label, k) => ({ label, m: model.m[i][k], u: model.u[i][k] })) })),
+    training: model.sessions,
+    blocking: result.blockingRules.map((rule, q) => ({ rule: describeRule(rule), pairs: result.pairs.perRule[q] })),
+  }
+}
+
+function printEvaluation(print: Print, e: Evaluation) {
+  print(`True pairs ${e.truePairs}, found by blocking ${e.blockedTruePairs}: blocking recall ${e.blockingRecall.toFixed(4)}`)
+  print('threshold  precision  recall     F1       TP       FP       FN       flagged  false flags')
+  for (const t of e.thresholds) {
+    const flags = t.flagged === undefined ? '' : `${String(t.flagged).padEnd(9)}${t.falseFlags} (${(100 * t.falseFlagRate!).toFixed(2)}%)`
+    print(`${t.threshold.toFixed(3).padEnd(11)}${t.precision.toFixed(4).padEnd(11)}${t.recall.toFixed(4).padEnd(11)}${t.f1.toFixed(4).padEnd(9)}${String(t.truePositives).padEnd(9)}${String(t.falsePositives).padEnd(9)}${String(t.falseNegatives).padEnd(9)}${flags}`)
+  }
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`
+
+/** `lantern match …`: returns the exit code; bad arguments and mappings are reported without a stack. */
+export async function runMatchCommand(argv: string[], print: Print, printError: Print): Promise<number> {
+  try {
+    return matchCommand(argv, print)
+  } catch (err) {
+    if (err instanceof MatchUsageError || err instanceof MappingError) {
+      printError(err.message)
+      return 1
+    }
+    throw err
+  }
+}
+
+function matchCommand(argv: string[], print: Print): number {
+  const [sub, ...rest] = argv
+  const { values, positionals } = parseArgs({
+    args: rest, allowPositionals: true, strict: true,
+    options: { mapping: { type: 'string' }, out: { type: 'string' }, truth: { type: 'string' }, json: { type: 'boolean' }, 'min-probability': { type: 'string' } },
+  })
+  const files = sub === 'dedupe' ? 1 : sub === 'link' ? 2 : sub === 'evaluate' ? positionals.length : 0
+  if (!files || positionals.length !== files || files > 2) throw new MatchUsageError(`Usage:\n${MATCH_HELP}`)
+  if (!values.mapping) throw new MatchUsageError('Give the mapping file with --mapping MAPPING.json')
+  if (sub !== 'evaluate' && !values.out) throw new MatchUsageError('Give the output folder with --out DIR')
+  if (sub === 'evaluate' && !values.truth) throw new MatchUsageError('Give the column that identifies each person with --truth COLUMN')
+  const minProbability = values['min-probability'] === undefined ? 0.01 : Number(values['min-probability'])
+  if (!(minProbability >= 0 && minProbability <= 1)) throw new MatchUsageError('--min-probability must be between 0 and 1')
+
+  const started = performance.now()
+  const mapping = loadMapping(values.mapping)
+  const aliases = loadAliasTable()
+  const left = readRecords(positionals[0], fileMapping(mapping, 'left'), values.truth)
+  const right = files === 2 ? readRecords(positionals[1], fileMapping(mapping, 'right'), values.truth) : null
+  const loadMs = performance.now() - started
+  const result = runLinkage(left, right, mapping, aliases)
+  const timings: Record<string, number> = { load: loadMs, ...result.timings }
+
+  if (sub === 'evaluate') {
+    const evaluation = evaluateLinkage(result, left, right)
+    if (values.json) print(JSON.stringify({ ...evaluation, timingsMs: timings }, null, 2))
+    else printEvaluation(print, evaluation)
+    return 0
+  }
+  const out = values.out!
+  let mark = performance.now()
+  mkdirSync(out, { recursive: true })
+  const written = writePairs(join(out, 'pairs.csv'), result, left, right ?? left, minProbability)
+  writeClusters(join(out, 'clusters.csv'), result, left, right)
+  writeFileSync(join(out, 'model.json'), `${JSON.stringify(modelJson(result), null, 2)}\n`)
+  timings.write = performance.now() - mark
+  mark = performance.now()
+
+  const linked = result.probabilities.reduce((n, p, i) => n + (p >= mapping.threshold && result.isEligible[i] ? 1 : 0), 0)
+  const clusterCount = new Set(result.clusters).size
+  print(`Records: ${left.length}${right ? ` and ${right.length}` : ''}`)
+  print(`Blocking: ${result.pairs.length} candidate pairs`)
+  result.blockingRules.forEach((rule, q) => print(`  ${describeRule(rule).padEnd(40)}${result.pairs.perRule[q]}`))
+  print(`Prior (lambda): ${result.model.lambda.toExponential(3)}; training sessions: ${result.model.sessions.map((s) => `${s.rule} (${s.pairs} pairs, ${s.iterations} iterations)`).join('; ')}`)
+  print(`Pairs at or above ${mapping.threshold}: ${linked}; clusters: ${clusterCount}; pairs written (p >= ${minProbability}): ${written}`)
+  print(`Time: ${Object.entries(timings).map(([k, v]) => `${k} ${seconds(v)}`).join(', ')}; total ${seconds(performance.now() - started)}`)
+  print(`Peak memory: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`)
+  print(`Wrote ${join(out, 'pairs.csv')}, ${join(out, 'clusters.csv')} and ${join(out, 'model.json')}`)
+  return 0
+}

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { buildComparisons, NULL_LEVEL } from './comparisons.ts'
+import { evaluateLinkage } from './evaluate.ts'
+import { fileMapping, parseMapping } from './mapping.ts'
+import { trainModel } from './model.ts'
+import { loadAliasTable } from './nicknames.ts'
+import { parseRecords } from './records.ts'
+import { explainPair } from './score.ts'
+import { DEFAULT_TRAINING, DETERMINISTIC, runLinkage } from './service.ts'
+import { generateDedupe, rowsToCsv, SYNTH_MAPPING } from './synth.ts'
+
+const mapping = parseMapping(SYNTH_MAPPING)
+const aliases = loadAliasTable()
+const records = parseRecords(rowsToCsv(generateDedupe({ people: 4000, duplicateRate: 0.3, errorRate: 0.15, seed: 11 })),
+  fileMapping(mapping, 'left'), 'synthetic', 'person_id')
+
+describe('training without labels', () => {
+  it('recovers the m and u probabilities that the labels show', () => {
+    const comps = buildComparisons(fileMapping(mapping, 'left'), fileMapping(mapping, 'right'), aliases)
+    const byPerson = new Map<string, number[]>()
+    records.forEach((r, i) => byPerson.set(r.truth!, [...(byPerson.get(r.truth!) ?? []), i]))
+    const trueM = comps.map((c) => c.levels.map(() => 0))
+    for (const group of byPerson.values()) {
+      if (group.length < 2) continue
+      comps.forEach((c, k) => {
+        const g = c.compare(records[group[0]], records[group[1]])
+        if (g !== NULL_LEVEL) trueM[k][g]++
+      })
+    }
+
+    const model = trainModel(comps, records, null, { trainingRules: DEFAULT_TRAINING, deterministicRules: DETERMINISTIC, uSamples: 200_000, seed: 3, maxTrainingPairs: 1e6 })
+
+    for (const name of ['forename', 'surname', 'date_of_birth', 'residence']) {
+      const k = comps.findIndex((c) => c.name === name)
+      const total = trueM[k].reduce((a, b) => a + b, 0)
+      trueM[k].forEach((n, level) => {
+        assert.ok(Math.abs(model.m[k][level] - n / total) < 0.04, `${name} ${comps[k].levels[level]}: m ${model.m[k][level].toFixed(3)}, truth ${(n / total).toFixed(3)}`)
+      })
+    }
+    const sex = comps.findIndex((c) => c.name === 'sex')
+    assert.ok(Math.abs(model.u[sex][0] - 0.5) < 0.02)
+    const people = byPerson.size
+    const expectedLambda = (records.length - people) / ((records.length * (records.length - 1)) / 2)
+    assert.ok(model.lambda > expectedLambda / 3 && model.lambda < expectedLambda * 3, `lambda ${model.lambda} against ${expectedLambda}`)
+  })
+})
+
+describe('scoring and evaluation on generated data', () => {
+  it('finds duplicates with high precision and recall and explains each score', () => {
+    const result = runLinkage(records, null, mapping, aliases)
+
+    const evaluation = evaluateLinkage(result, records, null)
+    const atHalf = evaluation.thresholds.find((t) => t.threshold === 0.5)!
+    assert.ok(evaluation.blockingRecall > 0.99, `blocking recall ${evaluation.blockingRecall}`)
+    assert.ok(atHalf.f1 > 0.97, `F1 ${atHalf.f1}`)
+
+    const p = result.probabilities.findIndex((x) => x > 0.5)
+    const explained = explainPair(result.model, records[result.pairs.left[p]], records[result.pairs.right[p]])
+    assert.equal(explained.steps[0].comparison, 'prior')
+    assert.ok(Math.abs(explained.weight - result.weights[p]) < 1e-9)
+  })
+
+  it('lets a rare surname count for more than a common one', () => {
+    const result = runLinkage(records, null, mapping, aliases)
+    const surname = result.model.comparisons.findIndex((c) => c.name === 'surname')
+    const tf = result.model.tf[surname]!
+    const common = [...tf.entries()].sort((a, b) => b[1] - a[1])[0][0]
+    const rare = [...tf.entries()].sort((a, b) => a[1] - b[1])[0][0]
+    const step = (s: string) => explainPair(result.model, { ...records[0], surname: s }, { ...records[0], surname: s }).steps.find((x) => x.comparison === 'surname')!
+
+    assert.ok(step(rare).tfAdjustment > step(common).tfAdjustment)
+  })
+})

@@ -1,0 +1,190 @@
+import { blockPairs, describeRule, type BlockingRule, type Pairs } from './blocking.ts'
+import { NULL_LEVEL, type Comparison } from './comparisons.ts'
+import type { LinkRecord } from './records.ts'
+
+/** Trained Fellegi-Sunter parameters: m and u per comparison level, and the prior λ. */
+export type Model = {
+  comparisons: Comparison[]
+  lambda: number
+  m: number[][]
+  u: number[][]
+  /** Relative frequency of each value across all records, for term-frequency adjustment of exact matches. */
+  tf: (Map<string, number> | null)[]
+  tfMinimum: number
+  sessions: { rule: string; pairs: number; patterns: number; iterations: number; lambda: number }[]
+}
+
+// A pseudo-count per level, so that a level never seen in training gets a large but finite weight
+// instead of an infinite one decided by sampling luck.
+const PSEUDO_COUNT = 0.5
+
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** Comparison levels for every pair, flattened: pair p, comparison c is at p * C + c. */
+export function computeGammas(comps: Comparison[], left: LinkRecord[], right: LinkRecord[], pairs: Pairs): Int8Array {
+  const C = comps.length
+  const out = new Int8Array(pairs.length * C)
+  for (let p = 0; p < pairs.length; p++) {
+    const l = left[pairs.left[p]]
+    const r = right[pairs.right[p]]
+    for (let c = 0; c < C; c++) out[p * C + c] = comps[c].compare(l, r)
+  }
+  return out
+}
+
+function normalise(counts: number[]): number[] {
+  const total = counts.reduce((a, b) => a + b, 0) + PSEUDO_COUNT * counts.length
+  return counts.map((n) => (n + PSEUDO_COUNT) / total)
+}
+
+/** u from random pairs, which are almost all non-matches whatever the data. */
+export function estimateU(comps: Comparison[], left: LinkRecord[], right: LinkRecord[] | null, samples: number, seed: number): number[][] {
+  const random = mulberry32(seed)
+  const other = right ?? left
+  const counts = comps.map((c) => c.levels.map(() => 0))
+  const count = (i: number, j: number) => {
+    for (let k = 0; k < comps.length; k++) {
+      const level = comps[k].compare(left[i], other[j])
+      if (level !== NULL_LEVEL) counts[k][level]++
+    }
+  }
+  if (left.length * other.length <= samples) {
+    // Small files: every pair, so that u does not depend on the luck of the draw.
+    for (let i = 0; i < left.length; i++) for (let j = right ? 0 : i + 1; j < other.length; j++) count(i, j)
+  } else {
+    for (let s = 0; s < samples; s++) {
+      const i = Math.floor(random() * left.length)
+      const j = Math.floor(random() * other.length)
+      if (right || i !== j) count(i, j)
+    }
+  }
+  return counts.map(normalise)
+}
+
+/** λ: pairs that strict deterministic rules accept, scaled up by a guess of those rules' recall. */
+export function estimateLambda(left: LinkRecord[], right: LinkRecord[] | null, rules: BlockingRule[], recall = 0.8): number {
+  const total = right ? left.length * right.length : (left.length * (left.length - 1)) / 2
+  if (!total) return 1e-6
+  const found = rules.length ? blockPairs(left, right, rules).length : 0
+  return Math.min(0.5, Math.max(found / recall, 1) / total)
+}
+
+function defaultM(levels: number): number[] {
+  // Matches mostly agree exactly; the rest is spread down the levels so that EM can move it.
+  return Array.from({ length: levels }, (_, k) => (k === 0 ? 0.85 : 0.15 / (levels - 1)))
+}
+
+type Patterns = { gammas: Int8Array; counts: Float64Array; size: number }
+
+export function aggregatePatterns(gammas: Int8Array, C: number): Patterns {
+  const map = new Map<number, number>()
+  const first = new Map<number, number>()
+  const n = gammas.length / C
+  for (let p = 0; p < n; p++) {
+    let key = 0
+    for (let c = 0; c < C; c++) key = key * 8 + gammas[p * C + c] + 1
+    const seen = map.get(key)
+    if (seen === undefined) { map.set(key, 1); first.set(key, p) } else map.set(key, seen + 1)
+  }
+  const size = map.size
+  const out = new Int8Array(size * C)
+  const counts = new Float64Array(size)
+  let i = 0
+  for (const [key, count] of map) {
+    out.set(gammas.subarray(first.get(key)! * C, first.get(key)! * C + C), i * C)
+    counts[i++] = count
+  }
+  return { gammas: out, counts, size }
+}
+
+/**
+ * Expectation maximisation of m with u held fixed, over aggregated comparison patterns, so that each
+ * iteration costs the number of distinct patterns rather than the number of pairs (as fastLink does).
+ * Comparisons in `skip` are those the training blocking rule fixed: they are left out of both steps.
+ */
+export function expectationMaximisation(patterns: Patterns, u: number[][], start: number[][], skip: Set<number>, maxIterations = 50) {
+  const C = u.length
+  const m = start.map((row) => [...row])
+  let lambda = 0.3
+  let iterations = 0
+  for (; iterations < maxIterations; iterations++) {
+    const acc = m.map((row) => row.map(() => 0))
+    let matched = 0
+    let total = 0
+    for (let p = 0; p < patterns.size; p++) {
+      let bf = 1
+      for (let c = 0; c < C; c++) {
+        const g = patterns.gammas[p * C + c]
+        if (g !== NULL_LEVEL && !skip.has(c)) bf *= m[c][g] / u[c][g]
+      }
+      const prob = (lambda * bf) / (lambda * bf + 1 - lambda)
+      const n = patterns.counts[p]
+      const w = n * prob
+      matched += w
+      total += n
+      for (let c = 0; c < C; c++) {
+        const g = patterns.gammas[p * C + c]
+        if (g !== NULL_LEVEL) acc[c][g] += w
+      }
+    }
+    let change = Math.abs(matched / total - lambda)
+    lambda = Math.min(1 - 1e-9, Math.max(1e-9, matched / total))
+    for (let c = 0; c < C; c++) {
+      if (skip.has(c)) continue
+      const next = normalise(acc[c])
+      for (let k = 0; k < next.length; k++) change = Math.max(change, Math.abs(next[k] - m[c][k]))
+      m[c] = next
+    }
+    if (change < 1e-5) { iterations++; break }
+  }
+  return { m, lambda, iterations }
+}
+
+export type TrainOptions = { trainingRules: BlockingRule[]; deterministicRules: BlockingRule[]; uSamples: number; seed: number; maxTrainingPairs: number }
+
+export function trainModel(comps: Comparison[], left: LinkRecord[], right: LinkRecord[] | null, opts: TrainOptions): Model {
+  const other = right ?? left
+  const u = estimateU(comps, left, right, opts.uSamples, opts.seed)
+  const lambda = estimateLambda(left, right, opts.deterministicRules)
+  const sums = comps.map((c) => c.levels.map(() => 0))
+  const sessionsPer = comps.map(() => 0)
+  const sessions: Model['sessions'] = []
+  for (const rule of opts.trainingRules) {
+    const pairs = blockPairs(left, right, [rule], opts.maxTrainingPairs)
+    if (!pairs.length) continue
+    const patterns = aggregatePatterns(computeGammas(comps, left, other, pairs), comps.length)
+    const skip = new Set(comps.flatMap((c, i) => (c.uses.some((k) => rule.includes(k)) ? [i] : [])))
+    const fit = expectationMaximisation(patterns, u, comps.map((c) => defaultM(c.levels.length)), skip)
+    comps.forEach((_, i) => {
+      if (skip.has(i)) return
+      fit.m[i].forEach((v, k) => (sums[i][k] += v))
+      sessionsPer[i]++
+    })
+    sessions.push({ rule: describeRule(rule), pairs: pairs.length, patterns: patterns.size, iterations: fit.iterations, lambda: fit.lambda })
+  }
+  const m = comps.map((c, i) => (sessionsPer[i] ? sums[i].map((v) => v / sessionsPer[i]) : defaultM(c.levels.length)))
+  const all = right ? [...left, ...right] : left
+  const tf = comps.map((c) => {
+    if (!c.tfValue) return null
+    const counts = new Map<string, number>()
+    let n = 0
+    for (const r of all) {
+      const v = c.tfValue(r)
+      if (v === null) continue
+      counts.set(v, (counts.get(v) ?? 0) + 1)
+      n++
+    }
+    for (const [k, v] of counts) counts.set(k, v / n)
+    return counts
+  })
+  return { comparisons: comps, lambda, m, u, tf, tfMinimum: 1 / Math.max(1, all.length), sessions }
+}

@@ -1,0 +1,99 @@
+import { blockPairs, type BlockingRule, type Pairs } from './blocking.ts'
+import { connectedComponents } from './clusters.ts'
+import { buildComparisons } from './comparisons.ts'
+import { fileMapping, type BlockingKey, type Mapping } from './mapping.ts'
+import { computeGammas, trainModel, type Model } from './model.ts'
+import type { AliasTable } from './nicknames.ts'
+import type { LinkRecord } from './records.ts'
+import { probabilityFromWeight, scorePairs } from './score.ts'
+
+// Each rule is strict on its own, and together they tolerate an error in any one field: names alone
+// would pair every Oliver Smith in a large file with every other.
+export const DEFAULT_BLOCKING: BlockingRule[] = [
+  ['nhsNumber'], ['upn'], ['forename', 'surname', 'birthYear'], ['forename', 'surname', 'postcodeDistrict'],
+  ['dateOfBirth', 'surnameInitial'], ['dateOfBirth', 'forenameInitial'], ['dateOfBirth', 'postcodeDistrict'],
+  ['surname', 'postcodeSector'], ['forename', 'postcodeSector'],
+]
+// No session blocks on postcode: pairs sharing a postcode are mostly siblings and neighbours, and EM
+// there learns "same household" rather than "same child".
+export const DEFAULT_TRAINING: BlockingRule[] = [['dateOfBirth'], ['forename', 'surname']]
+export const DETERMINISTIC: BlockingRule[] = [['nhsNumber'], ['upn'], ['forename', 'surname', 'dateOfBirth', 'postcode']]
+
+export type LinkageResult = {
+  model: Model
+  pairs: Pairs
+  gammas: Int8Array
+  weights: Float64Array
+  probabilities: Float64Array
+  /** 0 where a one-to-one link gave one of the pair's records to a better match. */
+  isEligible: Uint8Array
+  /** Cluster number per record: left records first, then right. */
+  clusters: Int32Array
+  blockingRules: BlockingRule[]
+  timings: Record<string, number>
+}
+
+const KEY_FIELD: Record<BlockingKey, keyof Mapping['fields']> = {
+  forename: 'forename', forenameInitial: 'forename', surname: 'surname', surnameInitial: 'surname',
+  dateOfBirth: 'dateOfBirth', birthYear: 'dateOfBirth', birthMonthDay: 'dateOfBirth', sex: 'sex', postcode: 'postcode',
+  postcodeSector: 'postcode', postcodeDistrict: 'postcode', nhsNumber: 'nhsNumber', upn: 'upn',
+}
+
+/** Rules that need a field one of the files lacks would produce no pairs, so they are dropped. */
+function usableRules(rules: BlockingRule[], mapping: Mapping): BlockingRule[] {
+  const l = fileMapping(mapping, 'left').fields
+  const r = fileMapping(mapping, 'right').fields
+  return rules.filter((rule) => rule.every((k) => l[KEY_FIELD[k]]?.length && r[KEY_FIELD[k]]?.length))
+}
+
+/** Links `left` to `right`, or deduplicates `left` when `right` is null: block, train, score, cluster. */
+export function runLinkage(left: LinkRecord[], right: LinkRecord[] | null, mapping: Mapping, aliases: AliasTable, seed = 1): LinkageResult {
+  const timings: Record<string, number> = {}
+  let mark = performance.now()
+  const lap = (name: string) => { const now = performance.now(); timings[name] = now - mark; mark = now }
+  const comps = buildComparisons(fileMapping(mapping, 'left'), fileMapping(mapping, 'right'), aliases)
+  if (comps.length > 17) throw new Error('At most 17 comparisons are supported')
+  const other = right ?? left
+  const model = trainModel(comps, left, right, {
+    trainingRules: usableRules(mapping.training ?? DEFAULT_TRAINING, mapping),
+    deterministicRules: usableRules(DETERMINISTIC, mapping),
+    uSamples: 300_000,
+    seed,
+    maxTrainingPairs: 1_000_000,
+  })
+  lap('train')
+  const blockingRules = usableRules(mapping.blocking ?? DEFAULT_BLOCKING, mapping)
+  const pairs = blockPairs(left, right, blockingRules)
+  lap('block')
+  const gammas = computeGammas(comps, left, other, pairs)
+  const weights = scorePairs(model, gammas, left, other, pairs.left, pairs.right)
+  const probabilities = weights.map(probabilityFromWeight)
+  lap('score')
+  const isEligible = right && mapping.oneToOne ? bestMatchesOnly(pairs, weights, left.length, right.length) : new Uint8Array(pairs.length).fill(1)
+  const offset = right ? left.length : 0
+  const rightNodes = Int32Array.from(pairs.right, (j) => j + offset)
+  const clusters = connectedComponents(left.length + (right?.length ?? 0), pairs.left, rightNodes,
+    (e) => isEligible[e] === 1 && probabilities[e] >= mapping.threshold)
+  lap('cluster')
+  return { model, pairs, gammas, weights, probabilities, isEligible, clusters, blockingRules, timings }
+}
+
+/**
+ * Greedy one-to-one assignment: the strongest pairs first, each record used once. A twin then links
+ * to the record that agrees on the forename, and the other twin stays free for its own match.
+ */
+export function bestMatchesOnly(pairs: Pairs, weights: Float64Array, leftCount: number, rightCount: number): Uint8Array {
+  const order = Array.from({ length: pairs.length }, (_, i) => i).sort((a, b) => weights[b] - weights[a])
+  const leftUsed = new Uint8Array(leftCount)
+  const rightUsed = new Uint8Array(rightCount)
+  const eligible = new Uint8Array(pairs.length)
+  for (const p of order) {
+    const l = pairs.left[p]
+    const r = pairs.right[p]
+    if (leftUsed[l] || rightUsed[r]) continue
+    leftUsed[l] = 1
+    rightUsed[r] = 1
+    eligible[p] = 1
+  }
+  return eligible
+}
