@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ROOT } from '../../platform/paths.ts'
 
-export const NICKNAME_FILES = [join(ROOT, 'data/nicknames/names.csv'), join(ROOT, 'data/nicknames/uk-supplement.csv')]
+export const NICKNAME_FILES = [join(ROOT, 'reference/nicknames/names.csv'), join(ROOT, 'reference/nicknames/uk-supplement.csv')]
 
 /**
  * Names are aliases when they share a family: a formal name and all its diminutives or spellings. A

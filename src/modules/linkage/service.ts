@@ -12,7 +12,7 @@ import { probabilityFromWeight, scorePairs } from './score.ts'
 export const DEFAULT_BLOCKING: BlockingRule[] = [
   ['nhsNumber'], ['upn'], ['forename', 'surname', 'birthYear'], ['forename', 'surname', 'postcodeDistrict'],
   ['dateOfBirth', 'surnameInitial'], ['dateOfBirth', 'forenameInitial'], ['dateOfBirth', 'postcodeDistrict'],
-  ['surname', 'postcodeSector'], ['forename', 'postcodeSector'],
+  ['surname', 'postcodeSector'], ['forename', 'postcodeSector'], ['postcode', 'birthYear'],
 ]
 // No session blocks on postcode: pairs sharing a postcode are mostly siblings and neighbours, and EM
 // there learns "same household" rather than "same child".
