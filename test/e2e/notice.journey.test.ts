@@ -1,12 +1,12 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import type { AddressInfo } from 'node:net'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { sql } from 'kysely'
 import { withTenant } from '../../src/platform/db.ts'
 import { addTerm } from '../../src/modules/calendar/service.ts'
 import { testApp, type TestApp } from '../helpers/test-app.ts'
-import { launchBrowser, expectAccessible } from '../helpers/browser.ts'
+import { launchBrowser, signedInPage, visit } from '../helpers/browser.ts'
 import type { Role } from '../../src/platform/access.ts'
 
 describe('notice journey: a school removes a pupil from roll, the CME team finds a place and closes the case', () => {
@@ -31,18 +31,8 @@ describe('notice journey: a school removes a pupil from roll, the CME team finds
     for (const fn of cleanups) await fn()
   })
 
-  async function as(roles: Role[], organisationId?: string): Promise<{ context: BrowserContext; page: Page }> {
-    const { agent } = await t.signedIn(roles, organisationId ? { organisationId } : {})
-    const context = await browser.newContext()
-    await context.addCookies([{ name: 'lantern_session', value: agent.cookies.lantern_session, url: base }])
-    return { context, page: await context.newPage() }
-  }
-
-  async function visit(page: Page, heading: string, label: string) {
-    await page.waitForLoadState('load')
-    assert.equal((await page.locator('h1').first().textContent())?.trim(), heading, label)
-    await expectAccessible(page, label)
-  }
+  const as = async (roles: Role[], organisationId?: string) =>
+    signedInPage(browser, base, (await t.signedIn(roles, organisationId ? { organisationId } : {})).agent.cookies.lantern_session)
 
   async function fillDate(page: Page, id: string, iso: string) {
     const [y, m, d] = iso.split('-')

@@ -1,9 +1,9 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import type { AddressInfo } from 'node:net'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { testApp, type TestApp } from '../helpers/test-app.ts'
-import { launchBrowser, expectAccessible } from '../helpers/browser.ts'
+import { launchBrowser, signedInPage, visit } from '../helpers/browser.ts'
 import type { Role } from '../../src/platform/access.ts'
 
 describe('referral journey: a school refers a child, the CME officer finds them on the register', () => {
@@ -24,18 +24,7 @@ describe('referral journey: a school refers a child, the CME officer finds them 
   })
 
   // Sign-in itself is covered by the platform journey; here each person starts signed in.
-  async function as(roles: Role[]): Promise<{ context: BrowserContext; page: Page }> {
-    const { agent } = await t.signedIn(roles)
-    const context = await browser.newContext()
-    await context.addCookies([{ name: 'lantern_session', value: agent.cookies.lantern_session, url: base }])
-    return { context, page: await context.newPage() }
-  }
-
-  async function visit(page: Page, heading: string, label: string) {
-    await page.waitForLoadState('load')
-    assert.equal((await page.locator('h1').first().textContent())?.trim(), heading, label)
-    await expectAccessible(page, label)
-  }
+  const as = async (roles: Role[]) => signedInPage(browser, base, (await t.signedIn(roles)).agent.cookies.lantern_session)
 
   it('works end to end with no accessibility violations', async () => {
     const { page: school } = await as(['school_user'])

@@ -1,4 +1,4 @@
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { AxeBuilder } from '@axe-core/playwright'
 import assert from 'node:assert/strict'
 
@@ -15,4 +15,18 @@ export async function expectAccessible(page: Page, label: string): Promise<void>
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze()
   const problems = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`)
   assert.deepEqual(problems, [], `Accessibility violations on ${label} (${page.url()})`)
+}
+
+/** Waits for the page, checks its main heading, and runs axe on it. */
+export async function visit(page: Page, heading: string, label: string): Promise<void> {
+  await page.waitForLoadState('load')
+  assert.equal((await page.locator('h1').first().textContent())?.trim(), heading, label)
+  await expectAccessible(page, label)
+}
+
+/** A browser page already signed in with a session cookie (sign-in itself is covered by the platform journey). */
+export async function signedInPage(browser: Browser, base: string, sessionToken: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext()
+  await context.addCookies([{ name: 'lantern_session', value: sessionToken, url: base }])
+  return { context, page: await context.newPage() }
 }
