@@ -83,3 +83,25 @@ describe('lantern match dedupe and evaluate', () => {
     assert.ok(atHalf.f1 > 0.97, `F1 ${atHalf.f1}`)
   })
 })
+
+describe('lantern match synth', () => {
+  it('writes fictional files with a truth column and a mapping that evaluate can use at once', async (t) => {
+    const out = tempDir(t)
+    const lines: string[] = []
+    assert.equal(await runMatchCommand(['synth', '--people', '300', '--link', '--overlap', '0.8', '--out', out], (l) => lines.push(l), () => {}), 0)
+    assert.match(lines.join('\n'), /Wrote \d+ and \d+ fictional records/)
+    const left = readCsv(join(out, 'left.csv'))
+    assert.ok(left.length > 200 && 'person_id' in left[0])
+    const report: string[] = []
+    assert.equal(await runMatchCommand(['evaluate', join(out, 'left.csv'), join(out, 'right.csv'), '--mapping', join(out, 'mapping.json'), '--truth', 'person_id', '--json'],
+      (l) => report.push(l), () => {}), 0)
+    const evaluation = JSON.parse(report.join('\n')) as { blockingRecall: number }
+    assert.ok(evaluation.blockingRecall > 0.9, `blocking recall ${evaluation.blockingRecall}`)
+  })
+
+  it('refuses bad numbers with a clear message', async () => {
+    const errors: string[] = []
+    assert.equal(await runMatchCommand(['synth', '--people', '10', '--duplicates', '2', '--out', '/tmp/unused'], () => {}, (l) => errors.push(l)), 1)
+    assert.match(errors.join('\n'), /--duplicates must be between 0 and 1/)
+  })
+})

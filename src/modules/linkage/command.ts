@@ -9,13 +9,17 @@ import { loadAliasTable } from './nicknames.ts'
 import { readRecords, type LinkRecord } from './records.ts'
 import { levelWeights } from './score.ts'
 import { runLinkage, type LinkageResult } from './service.ts'
+import { generateDedupe, generateLink, rowsToCsv, SYNTH_MAPPING } from './synth.ts'
 
 export const MATCH_HELP = `  lantern match link LEFT.csv RIGHT.csv --mapping MAPPING.json --out DIR [--min-probability P]
   lantern match dedupe FILE.csv --mapping MAPPING.json --out DIR [--min-probability P]
                                      link two files, or find duplicates in one, with a Fellegi-Sunter model
                                      trained without labels; writes DIR/pairs.csv, DIR/clusters.csv, DIR/model.json
   lantern match evaluate LEFT.csv [RIGHT.csv] --mapping MAPPING.json --truth COLUMN [--json]
-                                     precision, recall and F1 at a range of thresholds, and blocking recall`
+                                     precision, recall and F1 at a range of thresholds, and blocking recall
+  lantern match synth --people N --out DIR [--link] [--duplicates R] [--errors R] [--overlap R] [--seed S]
+                                     fictional test files (people.csv, or left.csv and right.csv) with a
+                                     person_id truth column and their mapping.json, for trying and evaluating`
 
 export class MatchUsageError extends Error {
   override name = 'MatchUsageError'
@@ -86,8 +90,46 @@ export async function runMatchCommand(argv: string[], print: Print, printError: 
   }
 }
 
+const rate = (value: string | undefined, fallback: number, name: string): number => {
+  const n = value === undefined ? fallback : Number(value)
+  if (!(n >= 0 && n <= 1)) throw new MatchUsageError(`--${name} must be between 0 and 1`)
+  return n
+}
+
+/** Writes fictional files with a known truth, so a mapping and a model can be tried without real data. */
+function synthCommand(rest: string[], print: Print): number {
+  const { values } = parseArgs({
+    args: rest, strict: true,
+    options: { people: { type: 'string' }, out: { type: 'string' }, link: { type: 'boolean' }, duplicates: { type: 'string' }, errors: { type: 'string' },
+      overlap: { type: 'string' }, seed: { type: 'string' } },
+  })
+  const people = Number(values.people)
+  if (!Number.isInteger(people) || people < 1 || people > 2_000_000) throw new MatchUsageError('--people must be a whole number from 1 to 2,000,000')
+  if (!values.out) throw new MatchUsageError('Give the output folder with --out DIR')
+  const seed = values.seed === undefined ? 1 : Number(values.seed)
+  if (!Number.isInteger(seed)) throw new MatchUsageError('--seed must be a whole number')
+  const opts = { people, duplicateRate: rate(values.duplicates, 0.1, 'duplicates'), errorRate: rate(values.errors, 0.1, 'errors'), seed }
+  mkdirSync(values.out, { recursive: true })
+  const mappingPath = join(values.out, 'mapping.json')
+  writeFileSync(mappingPath, `${JSON.stringify(SYNTH_MAPPING, null, 2)}\n`)
+  if (values.link) {
+    const { left, right } = generateLink({ ...opts, overlap: rate(values.overlap, 0.5, 'overlap') })
+    writeFileSync(join(values.out, 'left.csv'), rowsToCsv(left))
+    writeFileSync(join(values.out, 'right.csv'), rowsToCsv(right))
+    print(`Wrote ${left.length} and ${right.length} fictional records to ${join(values.out, 'left.csv')} and ${join(values.out, 'right.csv')}, and ${mappingPath}`)
+    print(`Try: lantern match evaluate ${join(values.out, 'left.csv')} ${join(values.out, 'right.csv')} --mapping ${mappingPath} --truth person_id`)
+  } else {
+    const rows = generateDedupe(opts)
+    writeFileSync(join(values.out, 'people.csv'), rowsToCsv(rows))
+    print(`Wrote ${rows.length} fictional records (${rows.length - people} duplicates) to ${join(values.out, 'people.csv')}, and ${mappingPath}`)
+    print(`Try: lantern match evaluate ${join(values.out, 'people.csv')} --mapping ${mappingPath} --truth person_id`)
+  }
+  return 0
+}
+
 function matchCommand(argv: string[], print: Print): number {
   const [sub, ...rest] = argv
+  if (sub === 'synth') return synthCommand(rest, print)
   const { values, positionals } = parseArgs({
     args: rest, allowPositionals: true, strict: true,
     options: { mapping: { type: 'string' }, out: { type: 'string' }, truth: { type: 'string' }, json: { type: 'boolean' }, 'min-probability': { type: 'string' } },
