@@ -87,3 +87,14 @@ export function withNoTenant<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> 
 export function withSystem<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
   return db.transaction().execute(fn)
 }
+
+/**
+ * Runs `fn` once for each LA, each in a transaction of that LA's own tenancy, and adds up what it
+ * returns. For scheduled work that serves every LA: one LA's rows are never visible to another's run.
+ */
+export async function sumOverAuthorities(db: Db, fn: (laId: string, tx: Db) => Promise<number>): Promise<number> {
+  const las = await withSystem(db, async (tx) => (await sql<{ id: string }>`select id from local_authority order by id`.execute(tx)).rows)
+  let total = 0
+  for (const la of las) total += await withTenant(db, { laId: la.id }, (tx) => fn(la.id, tx))
+  return total
+}

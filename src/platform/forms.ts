@@ -103,3 +103,18 @@ export function withDates(body: unknown, names: string[]): Record<string, unknow
 
 /** The schema for a POST whose only field is the CSRF token (sign out, remove, resend). */
 export const noFields = z.object({ _csrf: z.string().optional() })
+
+/** The record's version the form was loaded with, so a change made meanwhile by someone else is refused, not overwritten. */
+export const versionField = z.coerce.number({ error: 'The form is missing a field. Reload the page and try again' }).int().positive()
+
+/**
+ * An optional identifier typed by a person: trimmed, normalised to its stored form, and checked,
+ * with the check's own message (UPN, NHS number, ULN, postcode). Empty means not given.
+ */
+export const checkedText = (check: (v: string) => string | undefined, normalise: (v: string) => string) =>
+  z.string().trim().optional()
+    .transform((v) => (v ? normalise(v) : undefined))
+    .superRefine((v, ctx) => {
+      const problem = v ? check(v) : undefined
+      if (problem) ctx.addIssue({ code: 'custom', message: problem })
+    })

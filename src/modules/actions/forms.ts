@@ -1,9 +1,8 @@
 import { z } from 'zod'
-import { text } from '../../platform/forms.ts'
+import { text, versionField } from '../../platform/forms.ts'
 import { addSchoolDays, addWorkingDays, CalendarGap, type Calendar } from '../calendar/days.ts'
 import { parseOwner, type Owner } from './service.ts'
 
-const version = z.coerce.number({ error: 'The form is missing a field. Reload the page and try again' }).int().positive()
 const owner = z.string({ error: 'Select who will do this' }).transform((v, ctx) => {
   const parsed = parseOwner(v)
   if (!parsed) ctx.addIssue({ code: 'custom', message: 'Select who will do this' })
@@ -54,11 +53,11 @@ export const changeActionForm = (today: string, calendar: Calendar) =>
     owner,
     ...due,
     reason: text('Enter why the action is changing', 1000, 'Keep the reason to 1000 characters or fewer'),
-    version,
+    version: versionField,
   }).transform((v, ctx) => ({ owner: v.owner, reason: v.reason, version: v.version, dueOn: resolveDue(v, today, calendar, ctx) }))
 
 export const finishActionForm = z.object({
   status: z.enum(['done', 'cancelled'], { error: 'Select whether the action is done or no longer needed' }),
   outcome: text('Enter what happened', 2000, 'Keep this to 2000 characters or fewer'),
-  version,
+  version: versionField,
 })

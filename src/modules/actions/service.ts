@@ -1,6 +1,6 @@
-import { withSystem, withTenant, type Db } from '../../platform/db.ts'
+import { sumOverAuthorities, withTenant, type Db } from '../../platform/db.ts'
 import { recordAudit } from '../../platform/audit.ts'
-import { actorFor } from '../../platform/actor.ts'
+import { actorFor, actorLabel } from '../../platform/actor.ts'
 import { queueEmail } from '../../platform/mail.ts'
 import { Conflict, NotFound } from '../../platform/errors.ts'
 import type { CurrentUser } from '../../platform/access.ts'
@@ -11,7 +11,6 @@ import { addWorkingDays } from '../calendar/days.ts'
 import { loadCalendarInTx } from '../calendar/service.ts'
 import * as q from './queries.ts'
 
-const who = (user: CurrentUser) => `${user.displayName}, ${user.organisationName}`
 
 /** What makes a case an immediate MASH escalation (CME statutory guidance; domain brief 1.5 and 11.5). */
 export const ESCALATION_REASONS = ['The child has a child protection plan', 'The child is looked after (in care)', 'There are concerns for the child’s safety'] as const
@@ -58,9 +57,9 @@ export async function createAction(db: Db, user: CurrentUser, ip: string, caseId
     const c = await lockCase(tx, caseId)
     if (!c) throw new NotFound()
     if (c.closedAt) throw new Conflict('This case is closed. Reopen it before adding actions.')
-    const id = await q.insertAction(tx, user.laId, { caseId, childId: c.childId, kind: 'task', title: input.title, ...input.owner, dueOn: input.dueOn, priority: input.priority, createdByLabel: who(user) }, now)
+    const id = await q.insertAction(tx, user.laId, { caseId, childId: c.childId, kind: 'task', title: input.title, ...input.owner, dueOn: input.dueOn, priority: input.priority, createdByLabel: actorLabel(user) }, now)
     const action = await q.findAction(tx, id)
-    await insertChildEvent(tx, user.laId, { childId: c.childId, caseId, occurredAt: now, kind: 'action', actorUserId: user.id, actorLabel: who(user),
+    await insertChildEvent(tx, user.laId, { childId: c.childId, caseId, occurredAt: now, kind: 'action', actorUserId: user.id, actorLabel: actorLabel(user),
       summary: `Action added: ${input.title}, for ${action!.ownerLabel}, due ${input.dueOn}` })
     await recordAudit(tx, actorFor(user, ip), { action: 'case.action_added', recordType: 'child', recordId: c.childId, details: { caseId, actionId: id, dueOn: input.dueOn } }, now)
     return c.childId
@@ -78,8 +77,8 @@ async function lockOpenAction(tx: Db, id: string, version: number) {
 export async function finishAction(db: Db, user: CurrentUser, ip: string, id: string, input: { status: 'done' | 'cancelled'; outcome: string; version: number }, now: Date): Promise<string> {
   return withTenant(db, { laId: user.laId, userId: user.id }, async (tx) => {
     const a = await lockOpenAction(tx, id, input.version)
-    await q.completeAction(tx, id, { status: input.status, outcome: input.outcome, byLabel: who(user) }, now)
-    await insertChildEvent(tx, user.laId, { childId: a.childId, caseId: a.caseId, occurredAt: now, kind: 'action', actorUserId: user.id, actorLabel: who(user),
+    await q.completeAction(tx, id, { status: input.status, outcome: input.outcome, byLabel: actorLabel(user) }, now)
+    await insertChildEvent(tx, user.laId, { childId: a.childId, caseId: a.caseId, occurredAt: now, kind: 'action', actorUserId: user.id, actorLabel: actorLabel(user),
       summary: `Action ${input.status === 'done' ? 'done' : 'cancelled'}: ${a.title}. ${input.outcome}` })
     await recordAudit(tx, actorFor(user, ip), { action: input.status === 'done' ? 'case.action_done' : 'case.action_cancelled', recordType: 'child', recordId: a.childId,
       reason: input.status === 'cancelled' ? input.outcome : undefined, details: { caseId: a.caseId, actionId: id } }, now)
@@ -92,7 +91,7 @@ export async function changeAction(db: Db, user: CurrentUser, ip: string, id: st
     const a = await lockOpenAction(tx, id, input.version)
     await q.rescheduleAction(tx, id, { dueOn: input.dueOn, ...input.owner })
     const after = await q.findAction(tx, id)
-    await insertChildEvent(tx, user.laId, { childId: a.childId, caseId: a.caseId, occurredAt: now, kind: 'action', actorUserId: user.id, actorLabel: who(user),
+    await insertChildEvent(tx, user.laId, { childId: a.childId, caseId: a.caseId, occurredAt: now, kind: 'action', actorUserId: user.id, actorLabel: actorLabel(user),
       summary: `Action changed: ${a.title}, now for ${after!.ownerLabel}, due ${input.dueOn}. Reason: ${input.reason}` })
     await recordAudit(tx, actorFor(user, ip), { action: 'case.action_changed', recordType: 'child', recordId: a.childId, reason: input.reason,
       details: { caseId: a.caseId, actionId: id, fromDueOn: a.dueOn, fromOwner: a.ownerLabel, toDueOn: input.dueOn, toOwner: after!.ownerLabel } }, now)
@@ -108,31 +107,27 @@ export const ESCALATE_OVERDUE_JOB = 'actions-escalate-overdue'
  * the email says only that there is something to look at.
  */
 export async function escalateOverdueActions(db: Db, now: Date, baseUrl: string): Promise<{ escalated: number }> {
-  const las = await withSystem(db, async (tx) => (await sql<{ id: string }>`select id from local_authority`.execute(tx)).rows)
-  let escalated = 0
-  for (const la of las) {
-    escalated += await withTenant(db, { laId: la.id }, async (tx) => {
-      const settings = await q.loadSettings(tx)
-      const calendar = await loadCalendarInTx(tx)
-      const today = now.toISOString().slice(0, 10)
-      // Overdue by more than N working days: the due date is before the day N working days ago.
-      const cutoff = addWorkingDays(calendar, today, -settings.overdueEscalationWorkingDays)
-      const overdue = await q.listOverdueUnescalated(tx, cutoff)
-      if (!overdue.length) return 0
-      await q.markEscalated(tx, overdue.map((a) => a.id), now)
-      for (const a of overdue) {
-        await insertChildEvent(tx, la.id, { childId: a.childId, caseId: a.caseId, occurredAt: now, kind: 'escalation', actorUserId: null, actorLabel: 'Lantern (automatic escalation)',
-          summary: `Overdue action escalated to the team manager (due ${a.dueOn})` })
-      }
-      await recordAudit(tx, { laId: la.id, userId: null, label: 'Lantern (scheduled job)', ip: null }, { action: 'actions.escalated', recordType: 'case_action',
-        details: { count: overdue.length, olderThanWorkingDays: settings.overdueEscalationWorkingDays } }, now)
-      const to = settings.teamManagerUserId ? await q.userEmail(tx, settings.teamManagerUserId) : undefined
-      if (to) {
-        await queueEmail(tx, la.id, { to, subject: 'Lantern: overdue actions need your attention',
-          body: `${overdue.length} action${overdue.length === 1 ? ' is' : 's are'} overdue by more than ${settings.overdueEscalationWorkingDays} working days.\n\nSign in to Lantern to see them: ${baseUrl}/actions/overdue` })
-      }
-      return overdue.length
-    })
-  }
+  const escalated = await sumOverAuthorities(db, async (laId, tx) => {
+    const settings = await q.loadSettings(tx)
+    const calendar = await loadCalendarInTx(tx)
+    const today = now.toISOString().slice(0, 10)
+    // Overdue by more than N working days: the due date is before the day N working days ago.
+    const cutoff = addWorkingDays(calendar, today, -settings.overdueEscalationWorkingDays)
+    const overdue = await q.listOverdueUnescalated(tx, cutoff)
+    if (!overdue.length) return 0
+    await q.markEscalated(tx, overdue.map((a) => a.id), now)
+    for (const a of overdue) {
+      await insertChildEvent(tx, laId, { childId: a.childId, caseId: a.caseId, occurredAt: now, kind: 'escalation', actorUserId: null, actorLabel: 'Lantern (automatic escalation)',
+        summary: `Overdue action escalated to the team manager (due ${a.dueOn})` })
+    }
+    await recordAudit(tx, { laId, userId: null, label: 'Lantern (scheduled job)', ip: null }, { action: 'actions.escalated', recordType: 'case_action',
+      details: { count: overdue.length, olderThanWorkingDays: settings.overdueEscalationWorkingDays } }, now)
+    const to = settings.teamManagerUserId ? await q.userEmail(tx, settings.teamManagerUserId) : undefined
+    if (to) {
+      await queueEmail(tx, laId, { to, subject: 'Lantern: overdue actions need your attention',
+        body: `${overdue.length} action${overdue.length === 1 ? ' is' : 's are'} overdue by more than ${settings.overdueEscalationWorkingDays} working days.\n\nSign in to Lantern to see them: ${baseUrl}/actions/overdue` })
+    }
+    return overdue.length
+  })
   return { escalated }
 }

@@ -1,16 +1,11 @@
 import { z } from 'zod'
-import { email, isRealDate, optionalText, text } from '../../platform/forms.ts'
+import { checkedText, email, isRealDate, optionalText, text, versionField } from '../../platform/forms.ts'
 import { FLAGS } from '../register/queries.ts'
 import { nhsNumberProblem, normaliseNhsNumber, normalisePostcode, normaliseUpn, postcodeProblem, ulnProblem, upnProblem } from './identifiers.ts'
 
-const version = z.coerce.number({ error: 'The form is missing a field. Reload the page and try again' }).int().positive()
 
-const checked = (check: (v: string) => string | undefined, normalise: (v: string) => string) =>
-  z.string().trim().optional().transform((v) => (v ? normalise(v) : null))
-    .superRefine((v, ctx) => {
-      const problem = v ? check(v) : undefined
-      if (problem) ctx.addIssue({ code: 'custom', message: problem })
-    })
+// Stored as null when not given, so an identifier can be cleared.
+const checked = (check: (v: string) => string | undefined, normalise: (v: string) => string) => checkedText(check, normalise).transform((v) => v ?? null)
 
 const date = (invalid: string) => z.string().optional()
   .refine((v) => !v || (v !== 'invalid' && isRealDate(v)), { error: invalid })
@@ -39,7 +34,7 @@ export const identityForm = (today: string) => z.object({
   laReference: nullable(50),
   // No format is assumed for the coming consistent child identifier (domain brief 2.4).
   consistentId: nullable(100),
-  version,
+  version: versionField,
 })
 
 export const aliasForm = z.object({

@@ -1,14 +1,13 @@
 import { sql } from 'kysely'
 import { withTenant, type Db } from '../../platform/db.ts'
 import { recordAudit } from '../../platform/audit.ts'
-import { actorFor } from '../../platform/actor.ts'
+import { actorFor, actorLabel } from '../../platform/actor.ts'
 import { Conflict, NotFound } from '../../platform/errors.ts'
 import type { CurrentUser } from '../../platform/access.ts'
 import { FLAG_LABELS, insertChildEvent, insertFlag, type Flag } from '../register/queries.ts'
 import { escalateIfNeeded } from '../actions/service.ts'
 import * as q from './queries.ts'
 
-const who = (user: CurrentUser) => `${user.displayName}, ${user.organisationName}`
 export type Result = { ok: true } | { ok: false; field: string; message: string }
 
 /**
@@ -22,7 +21,7 @@ async function change(db: Db, user: CurrentUser, ip: string, childId: string, no
     if (!child) throw new NotFound()
     const out = await fn(tx)
     if ('ok' in out) return out
-    await insertChildEvent(tx, user.laId, { childId, occurredAt: now, kind: 'record', summary: out.summary, actorUserId: user.id, actorLabel: who(user) })
+    await insertChildEvent(tx, user.laId, { childId, occurredAt: now, kind: 'record', summary: out.summary, actorUserId: user.id, actorLabel: actorLabel(user) })
     await recordAudit(tx, actorFor(user, ip), { action, recordType: 'child', recordId: childId, details: out.details }, now)
     return { ok: true }
   })
@@ -54,7 +53,7 @@ const ALIAS_LABELS = { alias: 'Also known as', former_name: 'Former name', prefe
 
 export const addAlias = (db: Db, user: CurrentUser, ip: string, childId: string, a: { kind: q.Alias['kind']; forename: string | null; surname: string | null }, now: Date) =>
   change(db, user, ip, childId, now, 'child.alias_added', async (tx) => {
-    await q.insertAlias(tx, user.laId, childId, { ...a, recordedByLabel: who(user) })
+    await q.insertAlias(tx, user.laId, childId, { ...a, recordedByLabel: actorLabel(user) })
     return { summary: `${ALIAS_LABELS[a.kind]} added: ${[a.forename, a.surname].filter(Boolean).join(' ')}` }
   })
 
@@ -67,7 +66,7 @@ export const removeAlias = (db: Db, user: CurrentUser, ip: string, childId: stri
 
 export const addContact = (db: Db, user: CurrentUser, ip: string, childId: string, c: Omit<q.Contact, 'id'>, now: Date) =>
   change(db, user, ip, childId, now, 'child.contact_added', async (tx) => {
-    await q.insertContact(tx, user.laId, childId, c, who(user))
+    await q.insertContact(tx, user.laId, childId, c, actorLabel(user))
     return { summary: `Parent or carer added: ${c.name} (${c.relationship})` }
   })
 
@@ -81,10 +80,10 @@ export const removeContact = (db: Db, user: CurrentUser, ip: string, childId: st
 /** A new child protection plan or care status on a child with an open case escalates to the MASH, as at referral. */
 export const addFlag = (db: Db, user: CurrentUser, ip: string, childId: string, f: { flag: Flag; source: string; startsOn: string | null }, now: Date) =>
   change(db, user, ip, childId, now, 'child.flag_added', async (tx) => {
-    await insertFlag(tx, user.laId, { childId, flag: f.flag, source: f.source, startsOn: f.startsOn ?? undefined, recordedByLabel: who(user) })
+    await insertFlag(tx, user.laId, { childId, flag: f.flag, source: f.source, startsOn: f.startsOn ?? undefined, recordedByLabel: actorLabel(user) })
     const { rows } = await sql<{ id: string; pending: boolean }>`select c.id, exists (select 1 from case_action a where a.local_authority_id = c.local_authority_id
       and a.case_id = c.id and a.kind = 'mash_escalation' and a.status = 'open') as pending from cme_case c where c.child_id = ${childId} and c.closed_at is null`.execute(tx)
-    for (const c of rows) if (!c.pending) await escalateIfNeeded(tx, user.laId, { caseId: c.id, childId, riskReasons: [] }, who(user), now)
+    for (const c of rows) if (!c.pending) await escalateIfNeeded(tx, user.laId, { caseId: c.id, childId, riskReasons: [] }, actorLabel(user), now)
     return { summary: `Known to other services: ${FLAG_LABELS[f.flag]} (${f.source})`, details: { flag: f.flag } }
   })
 
@@ -100,13 +99,13 @@ export const endFlag = (db: Db, user: CurrentUser, ip: string, childId: string, 
 
 export const addSchool = (db: Db, user: CurrentUser, ip: string, childId: string, s: { schoolName: string; fromDate: string | null; toDate: string | null; howEnded: string | null }, now: Date) =>
   change(db, user, ip, childId, now, 'child.school_added', async (tx) => {
-    await q.insertSchool(tx, user.laId, childId, { ...s, source: `Recorded by ${who(user)}` })
+    await q.insertSchool(tx, user.laId, childId, { ...s, source: `Recorded by ${actorLabel(user)}` })
     return { summary: `School history added: ${s.schoolName}` }
   })
 
 export const addAddress = (db: Db, user: CurrentUser, ip: string, childId: string, a: Omit<q.AddressEntry, 'id' | 'source'>, now: Date) =>
   change(db, user, ip, childId, now, 'child.address_added', async (tx) => {
-    await q.insertAddressEntry(tx, user.laId, childId, { ...a, source: `recorded by ${who(user)}` })
+    await q.insertAddressEntry(tx, user.laId, childId, { ...a, source: `recorded by ${actorLabel(user)}` })
     return { summary: `Address added${a.fromDate ? ` from ${a.fromDate}` : ''}${a.toDate ? ` to ${a.toDate}` : ''}` }
   })
 
@@ -115,7 +114,7 @@ export const linkSibling = (db: Db, user: CurrentUser, ip: string, childId: stri
     if (siblingId === childId) return { ok: false, field: 'siblingId', message: 'A child cannot be their own sibling' }
     const sibling = await q.findIdentity(tx, siblingId)
     if (!sibling) return { ok: false, field: 'siblingId', message: 'Select a child' }
-    if (!(await q.linkSiblings(tx, user.laId, childId, siblingId, who(user)))) return { ok: false, field: 'siblingId', message: `${sibling.forename} ${sibling.surname} is already linked as a sibling` }
+    if (!(await q.linkSiblings(tx, user.laId, childId, siblingId, actorLabel(user)))) return { ok: false, field: 'siblingId', message: `${sibling.forename} ${sibling.surname} is already linked as a sibling` }
     return { summary: `Sibling linked: ${sibling.forename} ${sibling.surname}`, details: { siblingId } }
   })
 

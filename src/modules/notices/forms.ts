@@ -1,19 +1,11 @@
 import { z } from 'zod'
-import { isRealDate, optionalText, text } from '../../platform/forms.ts'
+import { checkedText, isRealDate, optionalText, text, versionField } from '../../platform/forms.ts'
 import { normalisePostcode, normaliseUpn, postcodeProblem, upnProblem } from '../children/identifiers.ts'
 import { GROUNDS, GROUND_INFO, GROUND_I_CODES, GROUND_I_MIN_SCHOOL_DAYS, type Ground } from './grounds.ts'
 import { longDate } from '../calendar/days.ts'
 
 // One schema per notice, used by the school's form and by every row of a bulk import, so a file is
 // held to exactly the rules a person typing the notice is held to.
-
-const checked = (check: (v: string) => string | undefined, normalise: (v: string) => string) =>
-  z.string().trim().optional()
-    .transform((v) => (v ? normalise(v) : undefined))
-    .superRefine((v, ctx) => {
-      const problem = v ? check(v) : undefined
-      if (problem) ctx.addIssue({ code: 'custom', message: problem })
-    })
 
 /** A date field that has been through withDates (or arrived as YYYY-MM-DD in an import): '', 'invalid' or a real date. */
 const date = (invalid: string) => z.string().optional()
@@ -35,10 +27,10 @@ const child = (today: string) => ({
   dateOfBirth: date('Date of birth must be a real date, like 27 3 2012').refine((v) => !!v, { error: 'Enter the pupil’s date of birth' })
     .refine((v) => !v || v < today, { error: 'Date of birth must be in the past' }),
   sex: z.enum(['female', 'male', 'unknown'], { error: 'Select the pupil’s sex' }),
-  upn: checked(upnProblem, normaliseUpn),
+  upn: checkedText(upnProblem, normaliseUpn),
   addressLine1: text('Enter the first line of the pupil’s address', 200),
   town: optionalText(100),
-  postcode: checked(postcodeProblem, normalisePostcode),
+  postcode: checkedText(postcodeProblem, normalisePostcode),
   parent1Name: text('Enter the name of a parent the pupil lives with', 200),
   parent1Address: optionalText(400),
   parent1Phone: phone.refine((v) => !!v, { error: 'Enter an emergency phone number for the parent' }),
@@ -129,7 +121,6 @@ export const newPupilNoticeSchema = (rules: Pick<NoticeRules, 'today'>) =>
 
 export type NewPupilNoticeInput = z.infer<ReturnType<typeof newPupilNoticeSchema>>
 
-const version = z.coerce.number({ error: 'The form is missing a field. Reload the page and try again' }).int().positive()
 
 /** The officer's decision on a notice: which child it is, and what happens next. */
 export const processNoticeForm = z.object({
@@ -138,7 +129,7 @@ export const processNoticeForm = z.object({
   registerType: z.enum(['cme', 'ehe', 'other_arrangements']).optional().or(z.literal('').transform(() => undefined)),
   destinationConfirmed: z.string().optional(),
   outcome: optionalText(2000, 'Keep the outcome to 2000 characters or fewer'),
-  version,
+  version: versionField,
 }).superRefine((v, ctx) => {
   if (v.action === 'record' && !v.outcome) ctx.addIssue({ code: 'custom', path: ['outcome'], message: 'Enter why no case is needed, such as the confirmed new school' })
 })

@@ -1,6 +1,6 @@
 import { withTenant, type Db } from '../../platform/db.ts'
 import { recordAudit } from '../../platform/audit.ts'
-import { actorFor } from '../../platform/actor.ts'
+import { actorFor, actorLabel } from '../../platform/actor.ts'
 import { Conflict, Forbidden, NotFound } from '../../platform/errors.ts'
 import { hasRole, type CurrentUser } from '../../platform/access.ts'
 import { countSchoolDays } from '../calendar/days.ts'
@@ -14,7 +14,6 @@ import type { NewPupilNoticeInput, ProcessNoticeInput, RemovalNoticeInput } from
 import * as q from './queries.ts'
 import { insertSchool } from '../children/queries.ts'
 
-const who = (user: CurrentUser) => `${user.displayName}, ${user.organisationName}`
 
 /** The rules a notice is checked against: today, and the LA's school calendar for ground (i). */
 export async function noticeRules(db: Db, user: CurrentUser, now: Date) {
@@ -94,7 +93,7 @@ export async function processNotice(db: Db, user: CurrentUser, ip: string, id: s
       if (!known) await rq.insertAddress(tx, user.laId, childId, { line1: n.addressLine1, town: n.town, postcode: n.postcode, source: n.kind === 'removal' ? 'removal notice' : 'new pupil notice' })
     }
     const from = `${n.schoolName}`
-    const label = who(user)
+    const label = actorLabel(user)
     let caseId: string | null = openCase?.id ?? null
     let state: q.NoticeState
     let summary: string

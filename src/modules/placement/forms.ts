@@ -1,8 +1,7 @@
 import { z } from 'zod'
-import { isRealDate, optionalText, text } from '../../platform/forms.ts'
+import { isRealDate, optionalText, text, versionField } from '../../platform/forms.ts'
 import { BARRIER_KINDS } from './queries.ts'
 
-const version = z.coerce.number({ error: 'The form is missing a field. Reload the page and try again' }).int().positive()
 const pastDate = (missing: string, today: string) => z.string({ error: missing }).min(1, { error: missing })
   .refine((v) => v !== 'invalid' && isRealDate(v), { error: 'The date must be a real date, like 20 11 2026' })
   .refine((v) => v > '1900' && v <= today, { error: 'The date must be today or in the past' })
@@ -21,5 +20,5 @@ export const barrierForm = (today: string) => z.object({
 export const resolveForm = (today: string) => z.object({
   outcome: text('Enter the outcome', 2000, 'Keep this to 2000 characters or fewer'),
   resolvedOn: pastDate('Enter the date it was resolved', today),
-  version,
+  version: versionField,
 })

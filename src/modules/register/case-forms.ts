@@ -1,8 +1,7 @@
 import { z } from 'zod'
-import { text } from '../../platform/forms.ts'
+import { text, versionField } from '../../platform/forms.ts'
 import { OPEN_STATUSES, STATUSES } from './queries.ts'
 
-const version = z.coerce.number({ error: 'The form is missing a field. Reload the page and try again' }).int().positive()
 
 export const enquiryForm = (today: string) =>
   z
@@ -30,7 +29,7 @@ export const statusForm = z
   .object({
     status: z.enum(STATUSES, { error: 'Select the new status' }),
     note: z.string().trim().max(2000, { error: 'Keep the note to 2000 characters or fewer' }).optional().transform((v) => v || undefined),
-    version,
+    version: versionField,
   })
   .superRefine((v, ctx) => {
     if (!(OPEN_STATUSES as readonly string[]).includes(v.status) && !v.note) {
@@ -41,7 +40,7 @@ export const statusForm = z
 export const riskForm = z.object({
   level: z.enum(['standard', 'high'], { error: 'Select the risk level' }),
   reason: text('Enter the reason for the risk level', 1000, 'Keep the reason to 1000 characters or fewer'),
-  version,
+  version: versionField,
 })
 
 /** Which register the case is on (a child moves between them without being entered again), why, and whose it is. */
@@ -50,5 +49,5 @@ export const detailsForm = z.object({
   cmeReasonCode: z.string().trim().max(40).optional().transform((v) => v || null),
   assignedOfficerId: z.string().trim().optional().transform((v) => v || null),
   note: z.string().trim().max(1000, { error: 'Keep the note to 1000 characters or fewer' }).optional().transform((v) => v || undefined),
-  version,
+  version: versionField,
 })

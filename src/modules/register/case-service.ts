@@ -1,12 +1,11 @@
 import { withTenant, type Db } from '../../platform/db.ts'
 import { recordAudit } from '../../platform/audit.ts'
-import { actorFor } from '../../platform/actor.ts'
+import { actorFor, actorLabel } from '../../platform/actor.ts'
 import { Conflict, NotFound } from '../../platform/errors.ts'
 import type { CurrentUser } from '../../platform/access.ts'
 import * as cq from './case-queries.ts'
 import { insertChildEvent, OPEN_STATUSES, REGISTER_TYPE_LABELS, STATUS_LABELS, type CaseStatus, type RegisterType } from './queries.ts'
 
-const who = (user: CurrentUser) => `${user.displayName}, ${user.organisationName}`
 const isOpenStatus = (s: CaseStatus) => (OPEN_STATUSES as readonly string[]).includes(s)
 
 async function lockOpenCase(tx: Db, caseId: string, version?: number) {
@@ -26,11 +25,11 @@ export async function recordEnquiryOutcome(db: Db, user: CurrentUser, ip: string
     const c = await lockOpenCase(tx, caseId)
     const enquiry = await cq.findEnquiry(tx, caseId, enquiryId)
     if (!enquiry) throw new NotFound()
-    await cq.recordEnquiry(tx, enquiryId, { ...input, recordedByLabel: who(user) }, now)
+    await cq.recordEnquiry(tx, enquiryId, { ...input, recordedByLabel: actorLabel(user) }, now)
     const summary = input.state === 'done'
       ? `Enquiry done: ${enquiry.label}. Outcome: ${input.outcome}`
       : `Enquiry not possible: ${enquiry.label}. Reason: ${input.exceptionReason}`
-    await insertChildEvent(tx, user.laId, { childId: c.childId, caseId, occurredAt: now, kind: 'enquiry', summary, actorUserId: user.id, actorLabel: who(user) })
+    await insertChildEvent(tx, user.laId, { childId: c.childId, caseId, occurredAt: now, kind: 'enquiry', summary, actorUserId: user.id, actorLabel: actorLabel(user) })
     await recordAudit(tx, actorFor(user, ip), { action: 'case.enquiry_recorded', recordType: 'child', recordId: c.childId,
       reason: input.state === 'exception' ? input.exceptionReason : undefined, details: { caseId, enquiry: enquiry.label, state: input.state } }, now)
     return c.childId
@@ -53,7 +52,7 @@ export async function changeStatus(db: Db, user: CurrentUser, ip: string, caseId
     }
     await cq.updateCaseStatus(tx, caseId, input.status, closing, input.note, now)
     const summary = `${closing ? 'Case closed' : 'Status changed'}: ${STATUS_LABELS[c.status]} to ${STATUS_LABELS[input.status]}${input.note ? `. ${input.note}` : ''}`
-    await insertChildEvent(tx, user.laId, { childId: c.childId, caseId, occurredAt: now, kind: closing ? 'case_closed' : 'status', summary, actorUserId: user.id, actorLabel: who(user) })
+    await insertChildEvent(tx, user.laId, { childId: c.childId, caseId, occurredAt: now, kind: closing ? 'case_closed' : 'status', summary, actorUserId: user.id, actorLabel: actorLabel(user) })
     await recordAudit(tx, actorFor(user, ip), { action: closing ? 'case.closed' : 'case.status_changed', recordType: 'child', recordId: c.childId,
       reason: input.note, details: { caseId, from: c.status, to: input.status } }, now)
     return { ok: true, childId: c.childId } as const
@@ -66,7 +65,7 @@ export async function changeRisk(db: Db, user: CurrentUser, ip: string, caseId: 
     const c = await lockOpenCase(tx, caseId, input.version)
     await cq.updateCaseRisk(tx, caseId, input.level, [input.reason], now)
     await insertChildEvent(tx, user.laId, { childId: c.childId, caseId, occurredAt: now, kind: 'risk',
-      summary: `Risk changed from ${c.riskLevel} to ${input.level}. Reason: ${input.reason}`, actorUserId: user.id, actorLabel: who(user) })
+      summary: `Risk changed from ${c.riskLevel} to ${input.level}. Reason: ${input.reason}`, actorUserId: user.id, actorLabel: actorLabel(user) })
     await recordAudit(tx, actorFor(user, ip), { action: 'case.risk_changed', recordType: 'child', recordId: c.childId, reason: input.reason,
       details: { caseId, from: c.riskLevel, to: input.level } }, now)
     return c.childId
@@ -92,7 +91,7 @@ export async function changeDetails(db: Db, user: CurrentUser, ip: string, caseI
     if (before.cmeReasonCode !== after.cmeReasonCode) changes.push(`reason set to ${reasons.find((r) => r.value === after.cmeReasonCode)?.text ?? 'not recorded'}`)
     if (before.assignedOfficerId !== after.assignedOfficerId) changes.push(`officer set to ${officers.find((o) => o.value === after.assignedOfficerId)?.text ?? 'nobody'}`)
     if (changes.length) {
-      await insertChildEvent(tx, user.laId, { childId: c.childId, caseId, occurredAt: now, kind: 'case_details', actorUserId: user.id, actorLabel: who(user),
+      await insertChildEvent(tx, user.laId, { childId: c.childId, caseId, occurredAt: now, kind: 'case_details', actorUserId: user.id, actorLabel: actorLabel(user),
         summary: `Case ${changes.join('; ')}${input.note ? `. ${input.note}` : ''}` })
     }
     await recordAudit(tx, actorFor(user, ip), { action: 'case.details_changed', recordType: 'child', recordId: c.childId, reason: input.note,

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { checkboxes, optionalText, text } from '../../platform/forms.ts'
+import { checkboxes, checkedText, optionalText, text } from '../../platform/forms.ts'
 import { nhsNumberProblem, normaliseNhsNumber, normalisePostcode, normaliseUpn, postcodeProblem, upnProblem } from '../children/identifiers.ts'
 
 export const CONCERNS = ['child_protection_plan', 'looked_after', 'safety_concerns', 'exploitation_concerns'] as const
@@ -15,17 +15,6 @@ export const CONCERN_LABELS: Record<Concern, string> = {
 const optionalDate = (invalid: string) =>
   z.string().optional().refine((v) => v !== 'invalid', { error: invalid }).transform((v) => (v ? v : undefined))
 
-const identifier = (check: (v: string) => string | undefined, normalise: (v: string) => string) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((v) => (v ? normalise(v) : undefined))
-    .superRefine((v, ctx) => {
-      const problem = v ? check(v) : undefined
-      if (problem) ctx.addIssue({ code: 'custom', message: problem })
-    })
-
 // Keys in page order, so the error summary lists problems in the order of the fields.
 export const referralForm = (today: string) =>
   z
@@ -36,11 +25,11 @@ export const referralForm = (today: string) =>
         error: 'Date of birth must be in the past',
       }),
       sex: z.enum(['female', 'male', 'unknown'], { error: 'Select the child’s sex, or not known' }),
-      upn: identifier(upnProblem, normaliseUpn),
-      nhsNumber: identifier(nhsNumberProblem, normaliseNhsNumber),
+      upn: checkedText(upnProblem, normaliseUpn),
+      nhsNumber: checkedText(nhsNumberProblem, normaliseNhsNumber),
       addressLine1: optionalText(200),
       town: optionalText(100),
-      postcode: identifier(postcodeProblem, normalisePostcode),
+      postcode: checkedText(postcodeProblem, normalisePostcode),
       concern: text('Tell us why you think the child is not receiving an education', 4000, 'Keep this to 4000 characters or fewer'),
       dateLastInEducation: optionalDate('Date last in education must be a real date').refine((v) => !v || v <= today, { error: 'Date last in education must be today or in the past' }),
       dateLastSeen: optionalDate('Date last seen must be a real date').refine((v) => !v || v <= today, { error: 'Date last seen must be today or in the past' }),

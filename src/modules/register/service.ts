@@ -1,6 +1,6 @@
 import { withTenant, type Db } from '../../platform/db.ts'
 import { recordAudit } from '../../platform/audit.ts'
-import { actorFor } from '../../platform/actor.ts'
+import { actorFor, actorLabel } from '../../platform/actor.ts'
 import { NotFound } from '../../platform/errors.ts'
 import type { CurrentUser } from '../../platform/access.ts'
 import * as q from './queries.ts'
@@ -53,13 +53,13 @@ export async function makeReferral(db: Db, user: CurrentUser, ip: string, input:
     await copyTemplateToCase(tx, user.laId, caseId)
     for (const concern of input.concerns) {
       const flag = concern === 'child_protection_plan' || concern === 'looked_after' ? concern : undefined
-      if (flag) await q.insertFlag(tx, user.laId, { childId, flag, source: `Referral by ${user.organisationName}`, recordedByLabel: `${user.displayName}, ${user.organisationName}` })
+      if (flag) await q.insertFlag(tx, user.laId, { childId, flag, source: `Referral by ${user.organisationName}`, recordedByLabel: actorLabel(user) })
     }
     await q.insertChildEvent(tx, user.laId, {
-      childId, caseId, occurredAt: now, kind: 'referral', actorUserId: user.id, actorLabel: `${user.displayName}, ${user.organisationName}`,
+      childId, caseId, occurredAt: now, kind: 'referral', actorUserId: user.id, actorLabel: actorLabel(user),
       summary: `Referred as possibly missing education${risk.level === 'high' ? ` (high risk: ${risk.reasons.join('; ')})` : ''}`,
     })
-    await escalateIfNeeded(tx, user.laId, { caseId, childId, riskReasons: risk.reasons }, `${user.displayName}, ${user.organisationName}`, now)
+    await escalateIfNeeded(tx, user.laId, { caseId, childId, riskReasons: risk.reasons }, actorLabel(user), now)
     await recordAudit(tx, actorFor(user, ip), { action: 'case.referred', recordType: 'child', recordId: childId, details: { caseId, risk: risk.level } }, now)
     return { childId, caseId }
   })
