@@ -33,6 +33,8 @@ import { placementRoutes } from './modules/placement/routes.ts'
 import { childRoutes } from './modules/children/routes.ts'
 import { registerSettingsRoutes } from './modules/register-settings/routes.ts'
 import { sharingRoutes } from './modules/sharing/routes.ts'
+import { noRollRoutes } from './modules/no-roll/routes.ts'
+import { VIEW_FINDINGS } from './modules/no-roll/policy.ts'
 import { SEE_SHARED } from './modules/sharing/policy.ts'
 import { READ_NOTICES, SEND_NOTICES } from './modules/notices/policy.ts'
 import { WORK_ACTIONS } from './modules/actions/policy.ts'
@@ -70,6 +72,7 @@ const NAVIGATION: { text: string; href: string; access?: Access }[] = [
   { text: 'Notices', href: '/notices/inbox', access: READ_NOTICES },
   { text: 'Notices', href: '/notices', access: SEND_NOTICES },
   { text: 'Shared with you', href: '/shared', access: SEE_SHARED },
+  { text: 'Find children', href: '/find', access: VIEW_FINDINGS },
   { text: 'Referrals', href: '/referrals' },
   { text: 'School calendar', href: '/calendar', access: VIEW_CALENDAR },
   { text: 'Administration', href: '/admin', access: ADMINISTER },
@@ -173,6 +176,7 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(childRoutes(deps))
   await app.register(registerSettingsRoutes(deps))
   await app.register(sharingRoutes(deps))
+  await app.register(noRollRoutes(deps))
   if (deps.config.mail.mailbox) await app.register(mailboxRoutes(deps))
   app.setNotFoundHandler(notFoundHandler)
   return app

@@ -5,6 +5,7 @@ import { deliverPendingEmail, SEND_EMAIL_JOB, type Transport } from './platform/
 import { ESCALATE_OVERDUE_JOB, escalateOverdueActions } from './modules/actions/service.ts'
 import { IMPORT_JOB, processImport } from './modules/notices/import-service.ts'
 import { escalatePlacementWaits } from './modules/placement/service.ts'
+import { processRun, processSource, RUN_JOB, SOURCE_JOB } from './modules/no-roll/service.ts'
 
 /** Every background and scheduled job, in one list that the server and the tests both start. */
 export function backgroundJobs(o: { db: Db; jobs: Jobs; transport: Transport; now: () => Date; config: Pick<Config, 'baseUrl'>; schedule: boolean }): JobDefinition[] {
@@ -18,6 +19,12 @@ export function backgroundJobs(o: { db: Db; jobs: Jobs; transport: Transport; no
     } },
     { name: IMPORT_JOB, handler: async (data) => {
       if (typeof data.laId === 'string' && typeof data.importId === 'string') await processImport(o.db, data.laId, data.importId, o.now)
+    } },
+    { name: SOURCE_JOB, handler: async (data) => {
+      if (typeof data.laId === 'string' && typeof data.sourceId === 'string') await processSource(o.db, data.laId, data.sourceId, o.now)
+    } },
+    { name: RUN_JOB, handler: async (data) => {
+      if (typeof data.laId === 'string' && typeof data.runId === 'string') await processRun(o.db, data.laId, data.runId, o.now)
     } },
   ]
 }

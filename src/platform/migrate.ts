@@ -7,6 +7,7 @@ import * as m0004 from '../../migrations/0004_notices_actions.ts'
 import * as m0005 from '../../migrations/0005_child_details_barriers_views.ts'
 import * as m0006 from '../../migrations/0006_register_at_scale.ts'
 import * as m0007 from '../../migrations/0007_case_sharing.ts'
+import * as m0008 from '../../migrations/0008_finding_children.ts'
 
 // Listed here rather than read from disk, so migrations compile with the app and run the same
 // under tsx, tsc output or a bundler. Forward-only: add a new file, never edit a merged one.
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005_child_details_barriers_views': m0005,
   '0006_register_at_scale': m0006,
   '0007_case_sharing': m0007,
+  '0008_finding_children': m0008,
 }
 
 function migrator(db: Db): Migrator {

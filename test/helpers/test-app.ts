@@ -133,3 +133,22 @@ export const dateFields = (name: string, iso: string): Record<string, string> =>
   const [y, m, d] = iso.split('-')
   return { [`${name}-day`]: d, [`${name}-month`]: m, [`${name}-year`]: y }
 }
+
+/**
+ * A multipart form with one file, posted as a browser would, with the form's CSRF token unless
+ * `csrf` is false. A null filename sends the form with no file part.
+ */
+export async function postFile(agent: Agent, url: string, file: { filename: string | null; content: string | Buffer }, fields: Record<string, string> = {}, csrf = true): Promise<LightMyRequestResponse> {
+  if (!agent.cookies.lantern_csrf) await agent.get('/accessibility')
+  const boundary = '----lanternTestBoundary'
+  const parts: Buffer[] = []
+  const all = { ...(csrf ? { _csrf: hmac(SECRET, `csrf:${agent.cookies.lantern_csrf}`) } : {}), ...fields }
+  for (const [k, v] of Object.entries(all)) parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`))
+  if (file.filename !== null) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`))
+    parts.push(Buffer.isBuffer(file.content) ? file.content : Buffer.from(file.content))
+    parts.push(Buffer.from('\r\n'))
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`))
+  return agent.inject({ method: 'POST', url, payload: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } })
+}

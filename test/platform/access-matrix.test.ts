@@ -162,6 +162,20 @@ const EXPECTED: Record<string, Rule> = {
   'GET /notices/import': ['school_user'],
   'POST /notices/import': ['school_user'],
   'GET /notices/imports/:id': ['school_user'],
+  // Finding children on no roll
+  'GET /find': REGISTER_READERS,
+  'GET /find/sources/new': CASE_WORKERS,
+  'POST /find/sources': CASE_WORKERS,
+  'GET /find/sources/:id': REGISTER_READERS,
+  'GET /find/sources/:id/mapping': CASE_WORKERS,
+  'POST /find/sources/:id/mapping': CASE_WORKERS,
+  'GET /find/runs/new': CASE_WORKERS,
+  'POST /find/runs': CASE_WORKERS,
+  'GET /find/runs/:id': REGISTER_READERS,
+  'GET /find/candidates/:id': REGISTER_READERS,
+  'POST /find/candidates/:id/accept': CASE_WORKERS,
+  'POST /find/candidates/:id/dismiss': CASE_WORKERS,
+  'GET /find/model': REGISTER_READERS,
 }
 
 // These end the session that sends them, so each of their requests gets a session of its own.

@@ -1,3 +1,4 @@
+import { seedDemoFinding } from './finding.ts'
 import { sql } from 'kysely'
 import { withTenant, type Db } from '../../platform/db.ts'
 import type { Role } from '../../platform/access.ts'
@@ -94,5 +95,6 @@ export async function seedDemo(db: Db, now: Date): Promise<boolean> {
   await withTenant(db, { laId }, (tx) => sql`update register_setting set team_manager_user_id = ${userIds.get(TEAM_MANAGER)!}, updated_at = ${now}`.execute(tx))
   // A few hundred cases in every state, so a newcomer sees a register that has been in use for a while.
   await seedSyntheticChildren(db, { laId, children: 1500, cases: 300, seed: 1, now })
+  await seedDemoFinding(db, laId, userIds.get(DEMO_USERS[1].email)!, now)
   return true
 }

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict'
 import { sql } from 'kysely'
 import { withTenant } from '../../platform/db.ts'
 import { upnCheckLetter } from '../children/identifiers.ts'
-import { testApp, textOf, type TestApp, type Agent } from '../../../test/helpers/test-app.ts'
-import { hmac } from '../../platform/crypto.ts'
+import { postFile, testApp, textOf, type TestApp, type Agent } from '../../../test/helpers/test-app.ts'
 
 // Fictional pupils; UPNs carry LA code 820 (a real code is needed to pass the check) and made-up serials.
 const upn = (n: string) => { const rest = `820${n.padStart(9, '0')}`; return `${upnCheckLetter(rest)}${rest}` }
@@ -32,18 +31,7 @@ describe('importing notices from CSV and Common Transfer Files', () => {
   const countNotices = () => inTenant(async (tx) => (await sql<{ n: number }>`select count(*)::int as n from school_notice`.execute(tx)).rows[0].n)
 
   const upload = async (agent: Agent, filename: string | null, content: string | Buffer, fields: Record<string, string> = {}, csrf = true) => {
-    if (!agent.cookies.lantern_csrf) await agent.get('/accessibility')
-    const boundary = '----lanternTestBoundary'
-    const parts: Buffer[] = []
-    const all = { ...(csrf ? { _csrf: hmac('test-secret-that-is-long-enough-for-hmac-0123456789', `csrf:${agent.cookies.lantern_csrf}`) } : {}), ...fields }
-    for (const [k, v] of Object.entries(all)) parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`))
-    if (filename !== null) {
-      parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`))
-      parts.push(Buffer.isBuffer(content) ? content : Buffer.from(content))
-      parts.push(Buffer.from('\r\n'))
-    }
-    parts.push(Buffer.from(`--${boundary}--\r\n`))
-    const res = await agent.inject({ method: 'POST', url: '/notices/import', payload: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } })
+    const res = await postFile(agent, '/notices/import', { filename, content }, fields, csrf)
     return res.statusCode === 303 ? { res, page: await agent.get(res.headers.location as string) } : { res, page: res }
   }
 

@@ -42,27 +42,30 @@ export function suggestRisk(input: Pick<ReferralInput, 'concerns' | 'whereabouts
 
 /** Records a referral: the child, their address if given, an open case, the first chronology entry and the audit entry, together. */
 export async function makeReferral(db: Db, user: CurrentUser, ip: string, input: ReferralInput, now: Date): Promise<{ childId: string; caseId: string }> {
+  return withTenant(db, { laId: user.laId, userId: user.id }, (tx) => recordReferral(tx, user, ip, input, now))
+}
+
+/** The referral inside a caller's transaction, for flows that record something else with it (an accepted linkage candidate). */
+export async function recordReferral(tx: Db, user: CurrentUser, ip: string, input: ReferralInput, now: Date, source: 'referral' | 'linkage' = 'referral'): Promise<{ childId: string; caseId: string }> {
   const risk = suggestRisk(input)
-  return withTenant(db, { laId: user.laId, userId: user.id }, async (tx) => {
-    const childId = await q.insertChild(tx, user.laId, input)
-    if (input.addressLine1) await q.insertAddress(tx, user.laId, childId, { line1: input.addressLine1, town: input.town, postcode: input.postcode, source: 'referral' })
-    const caseId = await q.insertCase(tx, user.laId, {
-      childId, riskLevel: risk.level, riskReasons: risk.reasons, concern: input.concern, whereaboutsKnown: input.whereaboutsKnown === 'yes',
-      dateLastSeen: input.dateLastSeen, dateLastInEducation: input.dateLastInEducation, referredBy: user.id, referrerOrganisationId: user.organisationId, openedAt: now,
-    })
-    await copyTemplateToCase(tx, user.laId, caseId)
-    for (const concern of input.concerns) {
-      const flag = concern === 'child_protection_plan' || concern === 'looked_after' ? concern : undefined
-      if (flag) await q.insertFlag(tx, user.laId, { childId, flag, source: `Referral by ${user.organisationName}`, recordedByLabel: actorLabel(user) })
-    }
-    await q.insertChildEvent(tx, user.laId, {
-      childId, caseId, occurredAt: now, kind: 'referral', actorUserId: user.id, actorLabel: actorLabel(user),
-      summary: `Referred as possibly missing education${risk.level === 'high' ? ` (high risk: ${risk.reasons.join('; ')})` : ''}`,
-    })
-    await escalateIfNeeded(tx, user.laId, { caseId, childId, riskReasons: risk.reasons }, actorLabel(user), now)
-    await recordAudit(tx, actorFor(user, ip), { action: 'case.referred', recordType: 'child', recordId: childId, details: { caseId, risk: risk.level } }, now)
-    return { childId, caseId }
+  const childId = await q.insertChild(tx, user.laId, input)
+  if (input.addressLine1) await q.insertAddress(tx, user.laId, childId, { line1: input.addressLine1, town: input.town, postcode: input.postcode, source: 'referral' })
+  const caseId = await q.insertCase(tx, user.laId, {
+    childId, riskLevel: risk.level, riskReasons: risk.reasons, concern: input.concern, whereaboutsKnown: input.whereaboutsKnown === 'yes', source,
+    dateLastSeen: input.dateLastSeen, dateLastInEducation: input.dateLastInEducation, referredBy: user.id, referrerOrganisationId: user.organisationId, openedAt: now,
   })
+  await copyTemplateToCase(tx, user.laId, caseId)
+  for (const concern of input.concerns) {
+    const flag = concern === 'child_protection_plan' || concern === 'looked_after' ? concern : undefined
+    if (flag) await q.insertFlag(tx, user.laId, { childId, flag, source: `Referral by ${user.organisationName}`, recordedByLabel: actorLabel(user) })
+  }
+  await q.insertChildEvent(tx, user.laId, {
+    childId, caseId, occurredAt: now, kind: 'referral', actorUserId: user.id, actorLabel: actorLabel(user),
+    summary: `Referred as possibly missing education${risk.level === 'high' ? ` (high risk: ${risk.reasons.join('; ')})` : ''}`,
+  })
+  await escalateIfNeeded(tx, user.laId, { caseId, childId, riskReasons: risk.reasons }, actorLabel(user), now)
+  await recordAudit(tx, actorFor(user, ip), { action: 'case.referred', recordType: 'child', recordId: childId, details: { caseId, risk: risk.level } }, now)
+  return { childId, caseId }
 }
 
 export type ChildPage = {

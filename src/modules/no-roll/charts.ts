@@ -1,0 +1,77 @@
+import type { WaterfallStep } from '../linkage/score.ts'
+import type { ModelSummary } from './find.ts'
+
+// The model's evidence drawn as horizontal bars in match weight (bits): right for evidence that two
+// records are the same child, left for evidence against. SVG from the server, so no script is
+// needed; each chart has a table beside it on the page with the same figures.
+
+const escapeXml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+const GREEN = '#00703c'
+const RED = '#d4351c'
+const BLACK = '#0b0c0c'
+const GREY = '#b1b4b6'
+const DARK = '#505a5f'
+
+type Row = { label: string; from: number; to: number; text: string; total?: boolean }
+
+function horizontalBars(id: string, title: string, description: string, rows: Row[]): string {
+  const width = 760
+  const rowHeight = 30
+  const labelWidth = 250
+  const plot = { left: labelWidth + 10, right: 70, top: 30 }
+  const height = plot.top + rows.length * rowHeight + 30
+  const values = rows.flatMap((r) => [r.from, r.to, 0])
+  const lo = Math.floor(Math.min(...values) / 5) * 5
+  const hi = Math.ceil(Math.max(...values) / 5) * 5 || 5
+  const x = (v: number) => plot.left + ((v - lo) / (hi - lo || 1)) * (width - plot.left - plot.right)
+  const parts: string[] = []
+  const step = hi - lo > 40 ? 10 : 5
+  for (let v = lo; v <= hi; v += step) {
+    parts.push(`<line x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${plot.top - 6}" y2="${height - 24}" stroke="${v === 0 ? BLACK : GREY}" stroke-width="1"/>`,
+      `<text x="${x(v).toFixed(1)}" y="${plot.top - 12}" text-anchor="middle" fill="${DARK}">${v}</text>`)
+  }
+  rows.forEach((r, i) => {
+    const y = plot.top + i * rowHeight + 5
+    const [a, b] = [Math.min(r.from, r.to), Math.max(r.from, r.to)]
+    const colour = r.total ? BLACK : r.to >= r.from ? GREEN : RED
+    parts.push(`<text x="${labelWidth}" y="${y + 15}" text-anchor="end"${r.total ? ' font-weight="bold"' : ''}>${escapeXml(r.label)}</text>`,
+      `<rect x="${x(a).toFixed(1)}" y="${y}" width="${Math.max(1.5, x(b) - x(a)).toFixed(1)}" height="${rowHeight - 10}" fill="${colour}"><title>${escapeXml(`${r.label}: ${r.text}`)}</title></rect>`,
+      `<text x="${(x(b) + 6).toFixed(1)}" y="${y + 15}">${escapeXml(r.text)}</text>`)
+  })
+  parts.push(`<text x="${plot.left}" y="${height - 6}" fill="${DARK}">Match weight in bits: right of 0 is evidence for the same child, left is against</text>`)
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" focusable="false"`
+    + ` aria-labelledby="${id}-title ${id}-desc" font-family="arial, sans-serif" font-size="14" fill="${BLACK}" data-testid="${id}">`
+    + `<title id="${id}-title">${escapeXml(title)}</title><desc id="${id}-desc">${escapeXml(description)}</desc>${parts.join('')}</svg>`
+}
+
+const signed = (w: number) => `${w >= 0 ? '+' : '−'}${Math.abs(w).toFixed(1)}`
+const LABELS: Record<string, string> = {
+  forename: 'First name', surname: 'Last name', date_of_birth: 'Date of birth', sex: 'Sex', residence: 'Address and postcode', postcode: 'Postcode',
+  address: 'Address', nhs_number: 'NHS number', upn: 'UPN',
+}
+export const comparisonLabel = (name: string) => LABELS[name] ?? name.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase())
+
+/** A pair's score built up step by step: the prior, then what each comparison added or took away. */
+export function waterfallChart(steps: WaterfallStep[]): string {
+  let total = 0
+  const rows: Row[] = steps.map((s) => {
+    const w = s.weight + s.tfAdjustment
+    const row = { label: s.comparison === 'prior' ? 'Starting point (prior)' : `${comparisonLabel(s.comparison)}: ${s.level}`, from: total, to: total + w, text: signed(w) }
+    total += w
+    return row
+  })
+  rows.push({ label: 'Match weight', from: 0, to: total, text: signed(total), total: true })
+  const probability = 1 / (1 + 2 ** -total)
+  return horizontalBars('waterfall', 'How the nearest record was scored',
+    `Starting from the prior of ${signed(steps[0]?.weight ?? 0)}, the comparisons bring the match weight to ${signed(total)}, a match probability of ${probability.toFixed(2)}.`, rows)
+}
+
+/** One comparison's levels and the weight each carries in the trained model. */
+export function weightChart(c: ModelSummary['comparisons'][number]): string {
+  const id = `weights-${c.name.replace(/[^a-z0-9]/gi, '-')}`
+  const strongest = c.levels.reduce((a, b) => (b.weight > a.weight ? b : a))
+  const weakest = c.levels.reduce((a, b) => (b.weight < a.weight ? b : a))
+  return horizontalBars(id, `${comparisonLabel(c.name)}: the weight of each level`,
+    `“${strongest.level}” counts most for a match (${signed(strongest.weight)} bits); “${weakest.level}” counts most against (${signed(weakest.weight)} bits).`,
+    c.levels.map((l) => ({ label: l.level, from: 0, to: l.weight, text: signed(l.weight) })))
+}

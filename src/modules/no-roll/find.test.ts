@@ -1,0 +1,57 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { loadAliasTable } from '../linkage/nicknames.ts'
+import { generateLink, type SynthRow } from '../linkage/synth.ts'
+import { findUnrolled, type KnownRecord, type PopulationRecord } from './find.ts'
+
+const aliases = loadAliasTable()
+const fields = (r: SynthRow) => ({
+  forename: r.forename, surname: r.surname, dateOfBirth: r.date_of_birth || null, sex: r.sex || null, postcode: r.postcode || null,
+  address: r.address || null, nhsNumber: r.nhs_number || null, upn: r.upn || null,
+})
+
+test('finds the population children on no roll, groups a child found in two sources, and explains the nearest roll record', () => {
+  const { left, right } = generateLink({ people: 3000, duplicateRate: 0, errorRate: 0.1, seed: 7, overlap: 0.9 })
+  const roll: KnownRecord[] = left.map((r) => ({ key: `roll:${r.id}`, label: `Roll row ${r.id}`, href: null, ...fields(r), nhsNumber: null }))
+  // Sources reject rows without a date of birth (no date, no school age), so the generated ones are left out here too.
+  const gp: PopulationRecord[] = right.filter((r) => r.date_of_birth).map((r) => ({ key: `gp:${r.id}`, sourceId: 'gp', sourceType: 'GP registrations', dataDate: '2026-10-01', recordRef: r.id, ...fields(r), upn: null }))
+  // The council tax file holds the first 200 GP children again, without NHS numbers.
+  const tax: PopulationRecord[] = right.filter((r) => r.date_of_birth).slice(0, 200).map((r) => ({ key: `ct:${r.id}`, sourceId: 'ct', sourceType: 'Council tax', dataDate: '2026-09-01', recordRef: `CT-${r.id}`, ...fields(r), nhsNumber: null, upn: null }))
+
+  const result = findUnrolled([...gp, ...tax], roll, 0.9, aliases)
+
+  const onRoll = new Set(left.map((r) => r.person_id))
+  const truthOf = new Map(right.map((r) => [r.id, r.person_id]))
+  const expected = new Set(right.filter((r) => r.date_of_birth && !onRoll.has(r.person_id)).map((r) => r.person_id))
+  const flagged = result.candidates.map((c) => truthOf.get(c.evidence.find((e) => e.sourceId === 'gp')?.recordRef ?? c.evidence[0].recordRef.replace('CT-', '')))
+  const falseFlags = flagged.filter((p) => onRoll.has(p!)).length
+  const found = flagged.filter((p) => expected.has(p!)).length
+  assert.ok(expected.size > 100, `generated ${expected.size} children on no roll`)
+  assert.ok(found / expected.size >= 0.98, `found ${found} of ${expected.size}`)
+  // Measured 29 of 155 (19%) with this seed: far from the issue's 2% target, which is the engine's next
+  // piece of work (docs/performance.md). The bound is here so that a change for the worse fails.
+  assert.ok(falseFlags / flagged.length < 0.22, `${falseFlags} of ${flagged.length} flags are children on a roll`)
+
+  // Children in both population files are one candidate with two pieces of evidence, ranked first.
+  const twoSources = result.candidates.filter((c) => new Set(c.evidence.map((e) => e.sourceId)).size === 2)
+  assert.ok(twoSources.length > 0)
+  assert.equal(result.candidates[0].evidence.length >= 2, true)
+  assert.deepEqual(result.candidates.map((c) => c.rank), result.candidates.map((_, i) => i + 1))
+  assert.equal(result.summary.people, result.summary.linkedPeople + result.summary.candidates)
+
+  // A near miss carries its waterfall: the prior and then one step per comparison, summing to its weight.
+  const withMiss = result.candidates.find((c) => c.nearMiss)!
+  const sum = withMiss.nearMiss!.steps.reduce((a, s) => a + s.weight + s.tfAdjustment, 0)
+  assert.ok(Math.abs(sum - withMiss.nearMiss!.weight) < 1e-9)
+  assert.ok(withMiss.nearMiss!.probability < 0.9)
+  assert.ok(result.model.comparisons.some((c) => c.name === 'date_of_birth'))
+  assert.ok(result.blocking.length > 0 && result.blocking.some((b) => b.pairs > 0))
+})
+
+test('with nothing to link against, every population child is a candidate', () => {
+  const pop: PopulationRecord[] = [{ key: 'a', sourceId: 's', sourceType: 'GP registrations', dataDate: '2026-10-01', recordRef: 'A1', forename: 'Ada', surname: 'Quill', dateOfBirth: '2015-02-03', sex: 'female', postcode: null, address: null, nhsNumber: null, upn: null }]
+  const result = findUnrolled(pop, [], 0.9, aliases)
+  assert.equal(result.candidates.length, 1)
+  assert.equal(result.candidates[0].nearMiss, null)
+  assert.equal(result.candidates[0].fingerprint, 'person:quill|ada|2015-02-03')
+})

@@ -1,0 +1,151 @@
+import { describeRule } from '../linkage/blocking.ts'
+import { parseMapping } from '../linkage/mapping.ts'
+import type { AliasTable } from '../linkage/nicknames.ts'
+import { toLinkRecord, type LinkRecord } from '../linkage/records.ts'
+import { explainPair, type WaterfallStep } from '../linkage/score.ts'
+import { runLinkage } from '../linkage/service.ts'
+import type { Model } from '../linkage/model.ts'
+
+// "Who is on no roll": the pure part of a run, with no database, so it can run in a worker thread
+// and be tested on plain arrays. Population records are first grouped into people (the same child
+// is often in the GP list and the council tax file), then every record is linked against the rolls
+// and the register; a person none of whose records links is a candidate.
+
+/** The engine's fields as stored for a source row or read from the register. Dates are ISO. */
+export type PersonFields = {
+  forename: string | null; surname: string | null; dateOfBirth: string | null; sex: string | null
+  postcode: string | null; address: string | null; nhsNumber: string | null; upn: string | null
+}
+export type PopulationRecord = PersonFields & { key: string; sourceId: string; sourceType: string; dataDate: string; recordRef: string }
+export type KnownRecord = PersonFields & { key: string; label: string; href: string | null }
+
+export type Evidence = { sourceId: string; sourceType: string; dataDate: string; recordRef: string } & PersonFields
+export type NearMiss = { label: string; href: string | null; probability: number; weight: number; steps: WaterfallStep[] } & PersonFields
+export type Candidate = { rank: number; fingerprint: string; person: PersonFields; evidence: Evidence[]; nearMiss: NearMiss | null }
+export type ModelSummary = {
+  lambda: number
+  comparisons: { name: string; levels: { level: string; m: number; u: number; weight: number }[] }[]
+  sessions: Model['sessions']
+}
+export type FindResult = {
+  candidates: Candidate[]
+  model: ModelSummary
+  blocking: { rule: string; pairs: number }[]
+  summary: { populationRecords: number; people: number; knownRecords: number; linkedPeople: number; candidates: number; timings: Record<string, number> }
+}
+
+// Every engine field comes from the column of the same name; the row object is built here, so the
+// mapping cannot be wrong.
+const MAPPING = parseMapping({
+  id: 'key', dateFormat: 'ISO',
+  fields: {
+    forename: 'forename', surname: 'surname', dateOfBirth: 'dateOfBirth', sex: 'sex', postcode: 'postcode', address: 'address',
+    nhsNumber: 'nhsNumber', upn: 'upn',
+  },
+})
+const FILE = { id: 'key', dateFormat: 'ISO' as const, fields: Object.fromEntries(Object.entries(MAPPING.fields).map(([k, v]) => [k, v])), extra: [] }
+
+export function linkRecordOf(r: PersonFields & { key: string }): LinkRecord {
+  const row: Record<string, string> = { key: r.key }
+  for (const f of ['forename', 'surname', 'dateOfBirth', 'sex', 'postcode', 'address', 'nhsNumber', 'upn'] as const) row[f] = r[f] ?? ''
+  return toLinkRecord(row, FILE)
+}
+
+const fieldsOf = (r: PersonFields): PersonFields => ({
+  forename: r.forename, surname: r.surname, dateOfBirth: r.dateOfBirth, sex: r.sex, postcode: r.postcode, address: r.address, nhsNumber: r.nhsNumber, upn: r.upn,
+})
+
+export function summariseModel(model: Model): ModelSummary {
+  return {
+    lambda: model.lambda,
+    comparisons: model.comparisons.map((c, i) => ({
+      name: c.name,
+      levels: c.levels.map((level, k) => ({ level, m: model.m[i][k], u: model.u[i][k], weight: Math.log2(model.m[i][k] / model.u[i][k]) })),
+    })),
+    sessions: model.sessions,
+  }
+}
+
+/** The same child is remembered across runs by NHS number where a source has one, else by name and date of birth. */
+export function fingerprintOf(records: LinkRecord[]): string {
+  const nhs = records.find((r) => r.nhsNumber)?.nhsNumber
+  if (nhs) return `nhs:${nhs}`
+  const r = records[0]
+  return `person:${r.surname ?? ''}|${r.forenameFirst ?? ''}|${r.dob ?? ''}`
+}
+
+const filled = (r: PersonFields) => Object.values(r).filter((v) => v !== null && v !== '').length
+
+export function findUnrolled(population: PopulationRecord[], known: KnownRecord[], threshold: number, aliases: AliasTable): FindResult {
+  const started = performance.now()
+  const mapping = { ...MAPPING, threshold }
+  const pop = population.map(linkRecordOf)
+  const kn = known.map(linkRecordOf)
+
+  // People: population records clustered across sources.
+  const people = new Map<number, number[]>()
+  const dedupe = pop.length > 1 ? runLinkage(pop, null, mapping, aliases) : null
+  pop.forEach((_, i) => {
+    const c = dedupe ? dedupe.clusters[i] : i
+    const list = people.get(c)
+    if (list) list.push(i)
+    else people.set(c, [i])
+  })
+  const afterDedupe = performance.now()
+
+  // Each population record's strongest pair with a roll or register record.
+  const best = new Int32Array(pop.length).fill(-1)
+  const bestProbability = new Float64Array(pop.length).fill(-1)
+  let linkage: ReturnType<typeof runLinkage> | null = null
+  if (pop.length && kn.length) {
+    linkage = runLinkage(pop, kn, mapping, aliases)
+    for (let p = 0; p < linkage.pairs.length; p++) {
+      const i = linkage.pairs.left[p]
+      if (linkage.probabilities[p] > bestProbability[i]) {
+        bestProbability[i] = linkage.probabilities[p]
+        best[i] = linkage.pairs.right[p]
+      }
+    }
+  }
+  const afterLink = performance.now()
+
+  const candidates: Candidate[] = []
+  let linkedPeople = 0
+  for (const members of people.values()) {
+    if (members.some((i) => bestProbability[i] >= threshold)) { linkedPeople++; continue }
+    const nearest = members.reduce((a, b) => (bestProbability[b] > bestProbability[a] ? b : a))
+    let nearMiss: NearMiss | null = null
+    if (linkage && best[nearest] >= 0) {
+      const k = known[best[nearest]]
+      const explained = explainPair(linkage.model, pop[nearest], kn[best[nearest]])
+      nearMiss = { label: k.label, href: k.href, probability: explained.probability, weight: explained.weight, steps: explained.steps, ...fieldsOf(k) }
+    }
+    const records = members.map((i) => population[i])
+    const fullest = records.reduce((a, b) => (filled(b) > filled(a) ? b : a))
+    candidates.push({
+      rank: 0,
+      fingerprint: fingerprintOf(members.map((i) => pop[i])),
+      person: fieldsOf(fullest),
+      evidence: records.map((r) => ({ sourceId: r.sourceId, sourceType: r.sourceType, dataDate: r.dataDate, recordRef: r.recordRef, ...fieldsOf(r) })),
+      nearMiss,
+    })
+  }
+  // Strongest evidence of residence first (more sources, then the most recent), and among equals
+  // the child least like anyone on a roll.
+  const sourcesOf = (c: Candidate) => new Set(c.evidence.map((e) => e.sourceId)).size
+  const latest = (c: Candidate) => c.evidence.reduce((a, e) => (e.dataDate > a ? e.dataDate : a), '')
+  candidates.sort((a, b) => sourcesOf(b) - sourcesOf(a) || latest(b).localeCompare(latest(a)) ||
+    (a.nearMiss?.probability ?? 0) - (b.nearMiss?.probability ?? 0) || a.fingerprint.localeCompare(b.fingerprint))
+  candidates.forEach((c, i) => { c.rank = i + 1 })
+
+  const model = linkage?.model ?? dedupe?.model
+  return {
+    candidates,
+    model: model ? summariseModel(model) : { lambda: 0, comparisons: [], sessions: [] },
+    blocking: linkage ? linkage.blockingRules.map((rule, q) => ({ rule: describeRule(rule), pairs: linkage!.pairs.perRule[q] })) : [],
+    summary: {
+      populationRecords: pop.length, people: people.size, knownRecords: kn.length, linkedPeople, candidates: candidates.length,
+      timings: { dedupe: Math.round(afterDedupe - started), link: Math.round(afterLink - afterDedupe), review: Math.round(performance.now() - afterLink) },
+    },
+  }
+}

@@ -1,0 +1,88 @@
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import type { AddressInfo } from 'node:net'
+import type { Browser, Page } from 'playwright-core'
+import { testApp, type TestApp } from '../helpers/test-app.ts'
+import { launchBrowser, signedInPage, visit } from '../helpers/browser.ts'
+import { generateLink } from '../../src/modules/linkage/synth.ts'
+
+// Generated, fictional children: a census roll and a GP list of the same town, some of whom are on no roll.
+const { left, right } = generateLink({ people: 300, duplicateRate: 0, errorRate: 0.05, seed: 5, overlap: 0.85 })
+const census = ['UPN,Forename,Surname,DOB,Sex,Postcode', ...left.map((r) => [r.id, r.forename, r.surname, r.date_of_birth.split('-').reverse().join('/'), r.sex, r.postcode].join(','))].join('\n')
+const gp = ['Patient ref,Given name,Family name,Birth date,Gender,Address,Postcode,NHS number',
+  ...right.filter((r) => r.date_of_birth).map((r) => [r.id, r.forename, r.surname, r.date_of_birth, r.sex, r.address, r.postcode, r.nhs_number].join(','))].join('\n')
+
+describe('finding journey: an officer uploads a roll and a GP list, runs the linkage, and refers a child on no roll', () => {
+  let t: TestApp
+  let browser: Browser
+  let base: string
+  const cleanups: (() => Promise<void>)[] = []
+
+  before(async () => {
+    t = await testApp({ after: (fn: () => Promise<void>) => void cleanups.push(fn) })
+    t.clock.now = new Date('2026-11-25T10:00:00Z')
+    await t.app.listen({ port: 0, host: '127.0.0.1' })
+    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`
+    browser = await launchBrowser()
+  })
+  after(async () => {
+    await browser?.close()
+    for (const fn of cleanups) await fn()
+  })
+
+  async function fillDate(page: Page, id: string, iso: string) {
+    const [y, m, d] = iso.split('-')
+    await page.locator(`#${id}-day`).fill(d)
+    await page.locator(`#${id}-month`).fill(m)
+    await page.locator(`#${id}-year`).fill(y)
+  }
+
+  async function addSource(page: Page, type: string, name: string, content: string, columns: Record<string, string>, dateFormat: string) {
+    await page.getByTestId('add-source').click()
+    await visit(page, 'Add a source', `add a source (${type})`)
+    await page.getByLabel('Type of source').selectOption(type)
+    await fillDate(page, 'dataDate', '2026-10-01')
+    await page.getByLabel('Who supplied it').fill('Northmoor test team')
+    await page.getByLabel('File').setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(content) })
+    await page.getByTestId('upload-source').click()
+    await visit(page, 'Match the file’s columns', `column mapping (${type})`)
+    for (const [label, column] of Object.entries(columns)) await page.getByLabel(label, { exact: true }).selectOption(column)
+    await page.getByLabel(dateFormat).check()
+    await page.getByTestId('save-mapping').click()
+    await visit(page, `${type} from Northmoor test team`, `source checked (${type})`)
+    assert.match(await page.getByTestId('ready').textContent() ?? '', /records? ready to use in a run/)
+    await page.getByRole('link', { name: 'Back' }).click()
+  }
+
+  it('works end to end with no accessibility violations', async () => {
+    const { page } = await signedInPage(browser, base, (await t.signedIn(['cme_officer'])).agent.cookies.lantern_session)
+    await page.goto(`${base}/`)
+    await page.getByRole('link', { name: 'Find children', exact: true }).click()
+    await visit(page, 'Find children on no roll', 'find children, empty')
+
+    await addSource(page, 'School census', 'census.csv', census, { 'Id of each row': 'UPN', 'First name': 'Forename', 'Last name': 'Surname', 'Date of birth': 'DOB', Sex: 'Sex', Postcode: 'Postcode' }, 'Day, month, year (27/03/2014)')
+    await addSource(page, 'GP registrations', 'gp.csv', gp, { 'Id of each row': 'Patient ref', 'First name': 'Given name', 'Last name': 'Family name', 'Date of birth': 'Birth date', Sex: 'Gender', Address: 'Address', Postcode: 'Postcode', 'NHS number': 'NHS number' }, 'Year-month-day (2014-03-27)')
+    await visit(page, 'Find children on no roll', 'find children with sources')
+
+    await page.getByTestId('new-run').click()
+    await visit(page, 'Find children on no roll', 'new run form')
+    await page.getByTestId('start-run').click()
+    await page.waitForLoadState('load')
+    const heading = (await page.locator('h1').textContent())?.trim() ?? ''
+    assert.match(heading, /^Children on no roll on 25 November 2026$/)
+    await visit(page, heading, 'review queue')
+    const rows = await page.getByTestId('candidates').locator('tbody tr').count()
+    assert.ok(rows > 5, `${rows} children to review`)
+
+    await page.getByTestId('candidates').locator('tbody a').first().click()
+    const name = (await page.locator('h1').textContent())?.trim() ?? ''
+    await visit(page, name, 'candidate')
+    assert.match(await page.getByTestId('evidence').textContent() ?? '', /GP registrations/)
+    await page.getByTestId('accept').click()
+    await visit(page, name, 'child record after referral')
+    assert.match(await page.locator('main').textContent() ?? '', /Found by the linkage run for 25\/11\/2026/)
+
+    await page.goto(`${base}/find/model`)
+    await visit(page, 'The linkage model', 'model page')
+  })
+})
