@@ -124,14 +124,61 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       foreign key (local_authority_id, dismissed_by) references app_user(local_authority_id, id)
     );
 
+    -- Register hygiene: a duplicate child record is merged into the one kept, and can be unmerged.
+    -- The merged record stays (so the merge can be undone) but is hidden from searches and matching.
+    alter table child add column merged_into uuid;
+    alter table child add column merged_at timestamptz;
+    alter table child add constraint child_merged_into_fk foreign key (local_authority_id, merged_into) references child(local_authority_id, id);
+    alter table child add constraint child_not_merged_into_self check (merged_into is null or merged_into <> id);
+
+    create table child_merge (
+      local_authority_id uuid not null,
+      id uuid not null default gen_random_uuid(),
+      kept_child_id uuid not null,
+      merged_child_id uuid not null,
+      -- The ids of every row moved from the merged child to the kept one, by table, so undo moves exactly those back.
+      moved jsonb not null,
+      -- The kept child's identity before the merge filled its gaps, and what was added to it.
+      kept_before jsonb not null,
+      added jsonb not null,
+      merged_by uuid not null,
+      merged_at timestamptz not null,
+      undone_by uuid,
+      undone_at timestamptz,
+      primary key (local_authority_id, id),
+      foreign key (local_authority_id, kept_child_id) references child(local_authority_id, id),
+      foreign key (local_authority_id, merged_child_id) references child(local_authority_id, id),
+      foreign key (local_authority_id, merged_by) references app_user(local_authority_id, id),
+      foreign key (local_authority_id, undone_by) references app_user(local_authority_id, id)
+    );
+    create index child_merge_kept_idx on child_merge (local_authority_id, kept_child_id);
+
+    -- Two records an officer has said are different children, so they are not offered as duplicates again.
+    create table child_not_duplicate (
+      local_authority_id uuid not null,
+      child_a uuid not null,
+      child_b uuid not null,
+      decided_by uuid not null,
+      decided_at timestamptz not null,
+      primary key (local_authority_id, child_a, child_b),
+      check (child_a < child_b),
+      foreign key (local_authority_id, child_a) references child(local_authority_id, id),
+      foreign key (local_authority_id, child_b) references child(local_authority_id, id),
+      foreign key (local_authority_id, decided_by) references app_user(local_authority_id, id)
+    );
+
     -- A case opened from an accepted candidate says so, for the register's "how found" figures.
     alter table cme_case drop constraint cme_case_source_check;
     alter table cme_case add constraint cme_case_source_check check (source in ('referral', 'removal_notice', 'import', 'new_pupil_notice', 'linkage'));
   `.execute(db)
-  for (const table of ['linkage_mapping', 'linkage_source', 'linkage_record', 'linkage_run', 'linkage_candidate', 'linkage_dismissal']) {
+  for (const table of ['linkage_mapping', 'linkage_source', 'linkage_record', 'linkage_run', 'linkage_candidate', 'linkage_dismissal', 'child_merge', 'child_not_duplicate']) {
     await enableTenantIsolation(db, table)
   }
   await sql`grant select, insert, update on linkage_mapping, linkage_source, linkage_run, linkage_candidate to lantern_app`.execute(db)
   await sql`grant select, insert on linkage_record to lantern_app`.execute(db)
-  await sql`grant select, insert, update on linkage_dismissal to lantern_app`.execute(db)
+  await sql`grant select, insert, update on linkage_dismissal, child_merge to lantern_app`.execute(db)
+  await sql`grant select, insert on child_not_duplicate to lantern_app`.execute(db)
+  // A merge re-files a duplicate's chronology under the child kept (and undo files it back); the
+  // entries themselves stay as written, so only the column saying whose chronology they are may change.
+  await sql`grant update (child_id) on child_event to lantern_app`.execute(db)
 }

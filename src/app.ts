@@ -34,6 +34,7 @@ import { childRoutes } from './modules/children/routes.ts'
 import { registerSettingsRoutes } from './modules/register-settings/routes.ts'
 import { sharingRoutes } from './modules/sharing/routes.ts'
 import { noRollRoutes } from './modules/no-roll/routes.ts'
+import { duplicateRoutes } from './modules/duplicates/routes.ts'
 import { VIEW_FINDINGS } from './modules/no-roll/policy.ts'
 import { SEE_SHARED } from './modules/sharing/policy.ts'
 import { READ_NOTICES, SEND_NOTICES } from './modules/notices/policy.ts'
@@ -177,6 +178,7 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(registerSettingsRoutes(deps))
   await app.register(sharingRoutes(deps))
   await app.register(noRollRoutes(deps))
+  await app.register(duplicateRoutes(deps))
   if (deps.config.mail.mailbox) await app.register(mailboxRoutes(deps))
   app.setNotFoundHandler(notFoundHandler)
   return app

@@ -162,6 +162,12 @@ const EXPECTED: Record<string, Rule> = {
   'GET /notices/import': ['school_user'],
   'POST /notices/import': ['school_user'],
   'GET /notices/imports/:id': ['school_user'],
+  // Register hygiene: duplicates, merge and undo
+  'GET /register/duplicates': CASE_WORKERS,
+  'POST /register/duplicates/different': CASE_WORKERS,
+  'GET /children/merge': CASE_WORKERS,
+  'POST /children/merge': CASE_WORKERS,
+  'POST /children/merges/:id/undo': CASE_WORKERS,
   // Finding children on no roll
   'GET /find': REGISTER_READERS,
   'GET /find/sources/new': CASE_WORKERS,

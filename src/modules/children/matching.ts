@@ -59,7 +59,7 @@ export async function findPossibleMatches(tx: Db, q: MatchQuery, limit = 5, o: {
     from child ch
     left join lateral (select c.id, c.status from cme_case c where c.local_authority_id = ch.local_authority_id and c.child_id = ch.id
       and c.closed_at is null order by c.opened_at desc limit 1) oc on true
-    where ${candidates}
+    where (${candidates}) and ch.merged_into is null
     -- A shared identifier is decisive: make sure such a child is never cut off by the limit.
     order by coalesce(ch.upn = ${q.upn ?? null} or ch.nhs_number = ${q.nhsNumber ?? null}, false) desc
     limit 200`.execute(tx)

@@ -36,7 +36,7 @@ export async function updateIdentity(tx: Db, childId: string, v: Omit<Identity, 
 /** Another child already holding this UPN or NHS number: two records for one child should be linked, not made. */
 export async function identifierHolder(tx: Db, childId: string, field: 'upn' | 'nhs_number', value: string): Promise<{ id: string; name: string } | undefined> {
   const { rows } = await sql<{ id: string; name: string }>`select id, forename || ' ' || surname as name from child
-    where ${sql.ref(field)} = ${value} and id <> ${childId} limit 1`.execute(tx)
+    where ${sql.ref(field)} = ${value} and id <> ${childId} and merged_into is null limit 1`.execute(tx)
   return rows[0]
 }
 
@@ -47,9 +47,10 @@ export async function listAliases(tx: Db, childId: string): Promise<Alias[]> {
   return rows
 }
 
-export async function insertAlias(tx: Db, laId: string, childId: string, a: Omit<Alias, 'id'>): Promise<void> {
-  await sql`insert into child_alias (local_authority_id, child_id, kind, forename, surname, recorded_by_label)
-    values (${laId}, ${childId}, ${a.kind}, ${a.forename}, ${a.surname}, ${a.recordedByLabel})`.execute(tx)
+export async function insertAlias(tx: Db, laId: string, childId: string, a: Omit<Alias, 'id'>): Promise<string> {
+  const { rows } = await sql<{ id: string }>`insert into child_alias (local_authority_id, child_id, kind, forename, surname, recorded_by_label)
+    values (${laId}, ${childId}, ${a.kind}, ${a.forename}, ${a.surname}, ${a.recordedByLabel}) returning id`.execute(tx)
+  return rows[0].id
 }
 
 export async function deleteAlias(tx: Db, childId: string, id: string): Promise<Alias | undefined> {
@@ -132,7 +133,7 @@ export async function searchChildren(tx: Db, term: string, excludeId: string): P
   const t = term.trim().toLowerCase()
   const id = t.replace(/\s/g, '').toUpperCase()
   const { rows } = await sql<Sibling>`select id, forename || ' ' || surname as name, date_of_birth::text as "dateOfBirth" from child
-    where id <> ${excludeId} and (upn = ${id} or nhs_number = ${id} or id in (select lantern_child_name_search(${t})))
+    where id <> ${excludeId} and merged_into is null and (upn = ${id} or nhs_number = ${id} or id in (select lantern_child_name_search(${t})))
     order by similarity(lower(forename || ' ' || surname), ${t}) desc limit 10`.execute(tx)
   return rows
 }

@@ -90,6 +90,13 @@ export async function seedDemo(db: Db, now: Date): Promise<boolean> {
   for (const [i, r] of DEMO_REFERRALS.entries()) {
     await makeReferral(db, referrer, '127.0.0.1', { upn: undefined, nhsNumber: undefined, dateLastSeen: undefined, dateLastInEducation: undefined, dateOfBirth: undefined, addressLine1: undefined, town: undefined, postcode: undefined, ...r, concerns: r.concerns ?? [] }, new Date(now.getTime() - (DEMO_REFERRALS.length - i) * 86_400_000))
   }
+  // Two children referred twice under slightly different names, for the register's duplicates page.
+  for (const r of [
+    { forename: 'Elis', surname: 'Brackenfold', dateOfBirth: '2012-05-14', sex: 'male' as const, addressLine1: '4 Mill Lane', town: 'Northmoor', concern: 'Family moving; not attending since October.', whereaboutsKnown: 'yes' as const },
+    { forename: 'Maisy', surname: 'Thornbury', dateOfBirth: '2013-08-30', sex: 'female' as const, addressLine1: '17 Harrow Court', town: 'Northmoor', concern: 'Refused a school place; mother says she is home educating.', whereaboutsKnown: 'yes' as const },
+  ]) {
+    await makeReferral(db, referrer, '127.0.0.1', { upn: undefined, nhsNumber: undefined, dateLastSeen: undefined, dateLastInEducation: undefined, postcode: undefined, ...r, concerns: [] }, now)
+  }
   for (const term of TERMS) await addTerm(db, actor, term, now)
   for (const closure of CLOSURES) await addClosure(db, actor, closure, now)
   await withTenant(db, { laId }, (tx) => sql`update register_setting set team_manager_user_id = ${userIds.get(TEAM_MANAGER)!}, updated_at = ${now}`.execute(tx))

@@ -36,7 +36,7 @@ export type FindResult = {
 
 // Every engine field comes from the column of the same name; the row object is built here, so the
 // mapping cannot be wrong.
-const MAPPING = parseMapping({
+export const MAPPING = parseMapping({
   id: 'key', dateFormat: 'ISO',
   fields: {
     forename: 'forename', surname: 'surname', dateOfBirth: 'dateOfBirth', sex: 'sex', postcode: 'postcode', address: 'address',

@@ -108,7 +108,8 @@ export async function loadRegister(tx: Db): Promise<KnownRecord[]> {
   const { rows } = await sql<KnownRecord>`select 'c:' || c.id as key, 'The register: ' || c.forename || ' ' || c.surname as label, '/children/' || c.id as href,
       c.forename, c.surname, to_char(c.date_of_birth, 'YYYY-MM-DD') as "dateOfBirth", c.sex, a.postcode, a.line1 as address, c.nhs_number as "nhsNumber", c.upn
     from child c left join lateral (select postcode, line1 from child_address a where a.local_authority_id = c.local_authority_id and a.child_id = c.id
-      order by a.to_date is null desc, a.from_date desc nulls last, a.created_at desc limit 1) a on true`.execute(tx)
+      order by a.to_date is null desc, a.from_date desc nulls last, a.created_at desc limit 1) a on true
+    where c.merged_into is null`.execute(tx)
   return rows
 }
 

@@ -15,6 +15,8 @@ import { insertChildEvent } from '../register/queries.ts'
 import { recordReferral } from '../register/service.ts'
 import { DISMISS_REASONS, kindOf, type DismissReason } from './forms.ts'
 import type { FindResult, KnownRecord, PopulationRecord } from './find.ts'
+import type { WorkerTask } from './worker.ts'
+import type { DuplicatePair } from '../duplicates/find.ts'
 import * as q from './queries.ts'
 
 // Finding the children nobody has reported: sources are uploaded and checked in a background job,
@@ -228,8 +230,10 @@ export async function startRun(db: Db, user: CurrentUser, ip: string, input: Run
   })
 }
 
-/** Runs the linkage in a worker thread: seconds of CPU that would otherwise stop the app answering pages. */
-export function findInWorker(input: { population: PopulationRecord[]; known: KnownRecord[]; threshold: number }): Promise<FindResult> {
+/** Runs a linkage task in a worker thread: seconds of CPU that would otherwise stop the app answering pages. */
+export function inWorker(input: { task: 'find'; population: PopulationRecord[]; known: KnownRecord[]; threshold: number }): Promise<FindResult>
+export function inWorker(input: { task: 'duplicates'; children: KnownRecord[]; minimum: number; limit: number; exclude: string[] }): Promise<DuplicatePair[]>
+export function inWorker(input: WorkerTask): Promise<unknown> {
   // Under tsx (tests, `npm run dev`) the worker is TypeScript and needs tsx's loader too: Node 20 does
   // not pass a loader registered in the main thread on to workers. The built app runs plain JavaScript.
   const typescript = import.meta.url.endsWith('.ts')
@@ -237,7 +241,7 @@ export function findInWorker(input: { population: PopulationRecord[]; known: Kno
   const boot = () => `(async () => { (await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})).register(); await import(${JSON.stringify(file.href)}) })()`
   return new Promise((resolve, reject) => {
     const worker = typescript ? new Worker(boot(), { eval: true, workerData: input }) : new Worker(file, { workerData: input })
-    worker.once('message', (result: FindResult) => { resolve(result); void worker.terminate() })
+    worker.once('message', (result: unknown) => { resolve(result); void worker.terminate() })
     worker.once('error', reject)
     worker.once('exit', (code) => { if (code !== 0) reject(new Error(`The linkage worker stopped with code ${code}`)) })
   })
@@ -255,7 +259,7 @@ export async function processRun(db: Db, laId: string, runId: string, now: () =>
     const inAge = loaded.population.filter((r) => r.dateOfBirth && isOfCompulsorySchoolAge(r.dateOfBirth, run.referenceDate))
     const known = [...loaded.rolls, ...loaded.register]
     await withTenant(db, { laId }, (tx) => q.setRunProgress(tx, runId, `Linking ${inAge.length} population records with ${known.length} roll and register records`))
-    const result = await findInWorker({ population: inAge, known, threshold: run.threshold })
+    const result = await inWorker({ task: 'find', population: inAge, known, threshold: run.threshold })
     const candidates = result.candidates.map((c) => {
       const reason = loaded.dismissals.get(c.fingerprint)
       return { ...c, state: reason ? 'dismissed_before' as const : 'open' as const, reason: reason ?? null }

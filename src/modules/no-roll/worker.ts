@@ -1,8 +1,16 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { loadAliasTable } from '../linkage/nicknames.ts'
+import { findDuplicatePairs } from '../duplicates/find.ts'
 import { findUnrolled, type KnownRecord, type PopulationRecord } from './find.ts'
 
 // Linking is CPU work for seconds at a time: in its own thread it leaves the app's event loop free
-// to serve pages while a run is in progress.
-const input = workerData as { population: PopulationRecord[]; known: KnownRecord[]; threshold: number }
-parentPort!.postMessage(findUnrolled(input.population, input.known, input.threshold, loadAliasTable()))
+// to serve pages while a run is in progress. One worker file serves every linkage task.
+export type WorkerTask =
+  | { task: 'find'; population: PopulationRecord[]; known: KnownRecord[]; threshold: number }
+  | { task: 'duplicates'; children: KnownRecord[]; minimum: number; limit: number; exclude: string[] }
+
+const input = workerData as WorkerTask
+const aliases = loadAliasTable()
+parentPort!.postMessage(input.task === 'find'
+  ? findUnrolled(input.population, input.known, input.threshold, aliases)
+  : findDuplicatePairs(input.children, input.minimum, input.limit, input.exclude, aliases))

@@ -12,7 +12,7 @@ import { EVENT_KIND_LABELS, FLAG_LABELS, REGISTER_TYPES, REGISTER_TYPE_LABELS, S
 import { FILTER_NAMES, filterQuery, parseRegisterFilter, SORT_LABELS } from './filters.ts'
 import { listOfficers, listReasons } from './case-queries.ts'
 import { BARRIER_LABELS } from '../placement/queries.ts'
-import { makeReferral, viewChild } from './service.ts'
+import { makeReferral, MergedRecord, viewChild } from './service.ts'
 import { missingClock } from './clock.ts'
 import { loadCalendarInTx } from '../calendar/service.ts'
 
@@ -64,7 +64,7 @@ export function registerRoutes(deps: Deps): FastifyPluginAsync {
       })
       const filters = filterQuery(filter)
       return reply.page('register/views/register.njk', {
-        title: 'Register', cases: result.rows, filters, statusLabels: STATUS_LABELS, typeLabels: REGISTER_TYPE_LABELS,
+        title: 'Register', cases: result.rows, filters, statusLabels: STATUS_LABELS, typeLabels: REGISTER_TYPE_LABELS, canWork: WORK_CASES.kind === 'user' && WORK_CASES.allow(request.user!),
         statuses: STATUSES, types: REGISTER_TYPES, ...result.options, flagLabels: FLAG_LABELS, sortLabels: SORT_LABELS, pager: pagination('/register', filters, page, result.total),
         exportHref: `/register/export?${new URLSearchParams(Object.entries(filters).filter((e): e is [string, string] => Boolean(e[1]))).toString()}`,
       })
@@ -100,8 +100,17 @@ export function registerRoutes(deps: Deps): FastifyPluginAsync {
       if (!isUuid(id)) throw new NotFound()
       const kind = (request.query as Record<string, string | undefined>).events
       const eventKind = kind && /^[a-z_]{1,40}$/.test(kind) ? kind : undefined
-      const view = await viewChild(deps.db, request.user!, request.ip, id, deps.now(), eventKind)
-      return reply.page('register/views/child.njk', {
+      let view
+      try {
+        view = await viewChild(deps.db, request.user!, request.ip, id, deps.now(), eventKind)
+      } catch (err) {
+        if (err instanceof MergedRecord) return reply.redirect(`/children/${err.into}?from=merged`, 303)
+        throw err
+      }
+      const query = request.query as Record<string, string | undefined>
+      const flash = query.merged ? 'The records were merged. You can undo this below.' : query.unmerged ? 'The merge was undone: this is a separate record again.'
+        : query.from === 'merged' ? 'The record you asked for was merged into this one.' : undefined
+      return reply.page('register/views/child.njk', { flash,
         title: `${view.child.forename} ${view.child.surname}`, ...view, statusLabels: STATUS_LABELS, typeLabels: REGISTER_TYPE_LABELS, backLink: '/register',
         canWork: WORK_CASES.kind === 'user' && WORK_CASES.allow(request.user!), flagLabels: FLAG_LABELS, barrierLabels: BARRIER_LABELS, eventKindLabels: EVENT_KIND_LABELS, eventKind, today: deps.now().toISOString().slice(0, 10),
       })

@@ -10,6 +10,7 @@ import { escalateIfNeeded } from '../actions/service.ts'
 import { listActionsForCases, type ActionRow } from '../actions/queries.ts'
 import { listBarriersForCases, type Barrier } from '../placement/queries.ts'
 import * as cq from '../children/queries.ts'
+import * as dq from '../duplicates/queries.ts'
 import { findPossibleMatches, type Match } from '../children/matching.ts'
 import { loadCalendarInTx } from '../calendar/service.ts'
 import { missingClock, type MissingClock } from './clock.ts'
@@ -72,7 +73,12 @@ export type ChildPage = {
   child: q.ChildRecord; cases: q.CaseRecord[]; enquiriesByCase: Record<string, Enquiry[]>; actionsByCase: Record<string, ActionRow[]>; barriersByCase: Record<string, Barrier[]>
   addresses: q.AddressRow[]; events: q.ChildEventRow[]; eventKinds: string[]; flags: q.FlagRow[]
   identity: cq.Identity; aliases: cq.Alias[]; contacts: cq.Contact[]; siblings: cq.Sibling[]; schools: cq.SchoolEntry[]
-  clocks: Record<string, { missing: MissingClock; daysSinceSeen: number | null }>; duplicates: Match[]
+  clocks: Record<string, { missing: MissingClock; daysSinceSeen: number | null }>; duplicates: Match[]; merges: dq.MergeRecord[]
+}
+
+/** The record asked for was merged into another: the page to show instead. */
+export class MergedRecord extends Error {
+  constructor(readonly into: string) { super('merged') }
 }
 
 /** Everything on the child's page, read in one transaction that also records the view. */
@@ -80,6 +86,8 @@ export async function viewChild(db: Db, user: CurrentUser, ip: string, childId: 
   return withTenant(db, { laId: user.laId, userId: user.id }, async (tx) => {
     const child = await q.findChild(tx, childId)
     if (!child) throw new NotFound()
+    const into = await dq.mergedInto(tx, childId)
+    if (into) throw new MergedRecord(into)
     const cases = await q.listCasesForChild(tx, childId)
     const enquiriesByCase: Record<string, Enquiry[]> = {}
     for (const e of await listEnquiries(tx, cases.map((c) => c.id))) (enquiriesByCase[e.caseId] ??= []).push(e)
@@ -92,7 +100,7 @@ export async function viewChild(db: Db, user: CurrentUser, ip: string, childId: 
       events: await q.listChildEvents(tx, childId, eventKind), eventKinds: await q.listChildEventKinds(tx, childId), flags: await q.listFlags(tx, childId),
       identity: (await cq.findIdentity(tx, childId))!, aliases: await cq.listAliases(tx, childId), contacts: await cq.listContacts(tx, childId),
       siblings: await cq.listSiblings(tx, childId), schools: await cq.listSchools(tx, childId),
-      clocks: await caseClocks(tx, cases, now),
+      clocks: await caseClocks(tx, cases, now), merges: await dq.listMergesInto(tx, childId),
       // Every intake is compared with the children already known; the officer decides whether two records are one child.
       duplicates: (await findPossibleMatches(tx, { forename: child.forename, surname: child.surname, dateOfBirth: child.dateOfBirth, upn: child.upn, nhsNumber: child.nhsNumber }, 6, { likelyOnly: true }))
         .filter((m) => m.childId !== childId && m.strength !== 'possible'),
