@@ -4,6 +4,7 @@
 // The register and import benchmarks run against a seeded database instead:
 //        npm run bench -- register --help
 //        npm run bench -- import --help
+//        npm run bench -- finding --help
 import { cpus, totalmem } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import { request } from 'node:http'
@@ -94,6 +95,7 @@ const [command, ...args] = process.argv.slice(2)
 const benchmarks: Record<string, () => Promise<{ main(args: string[]): Promise<void> }>> = {
   register: () => import('./register.ts'),
   import: () => import('./import.ts'),
+  finding: () => import('./finding.ts'),
 }
 if (command === undefined || command === 'platform') {
   await platform()
@@ -107,6 +109,6 @@ if (command === undefined || command === 'platform') {
     process.exitCode = 2
   }
 } else {
-  console.error(`Unknown benchmark "${command}": use platform (the default), register or import`)
+  console.error(`Unknown benchmark "${command}": use platform (the default), register, import or finding`)
   process.exitCode = 2
 }

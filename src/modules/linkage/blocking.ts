@@ -21,6 +21,8 @@ export function blockingKeyValue(r: LinkRecord, key: BlockingKey): string | null
     case 'surnameInitial': return r.surname?.[0] ?? null
     case 'birthYear': return r.dob?.slice(0, 4) ?? null
     case 'birthMonthDay': return r.dob?.slice(5) ?? null
+    case 'birthYearMonth': return r.dob?.slice(0, 7) ?? null
+    case 'address': return r.address
   }
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { buildComparisons, dateOfBirthComparison, NULL_LEVEL, postcodeComparison, type Comparison } from './comparisons.ts'
+import { buildComparisons, dateOfBirthComparison, NULL_LEVEL, postcodeComparison, residenceComparison, type Comparison } from './comparisons.ts'
 import { aliasTableFromRows } from './nicknames.ts'
 import { toLinkRecord } from './records.ts'
 import { jaro, jaroWinkler, withinOneEdit } from './similarity.ts'
@@ -61,10 +61,12 @@ describe('name comparison levels', () => {
 describe('date of birth comparison levels', () => {
   const dob = (a: string, b: string) => level(dateOfBirthComparison, { d: a }, { d: b })
 
-  it('recognises exact, swapped day and month, one character, within a year and else', () => {
+  it('recognises exact, swapped day and month, one character, within a month, within a year and else', () => {
     assert.equal(dob('2014-03-07', '2014-03-07'), 'exact')
     assert.equal(dob('2014-03-07', '2014-07-03'), 'day-month swapped')
     assert.equal(dob('2014-03-07', '2014-03-09'), 'one character')
+    assert.equal(dob('2014-03-09', '2014-03-10'), 'within a month')
+    assert.equal(dob('2014-03-30', '2014-04-02'), 'within a month')
     assert.equal(dob('2014-03-07', '2014-09-20'), 'within a year')
     assert.equal(dob('2014-03-07', '2010-01-20'), 'else')
   })
@@ -90,6 +92,24 @@ describe('postcode comparison levels', () => {
     assert.equal(pc('75001', '75001'), 'unit')
     assert.equal(pc('75001', '75002'), 'else')
     assert.equal(pc('75001', 'ZZ99 3AB'), 'else')
+  })
+})
+
+describe('residence: postcode and address together', () => {
+  const withAddress: FileMapping = { ...mapping, fields: { ...mapping.fields, address: ['a'] } }
+  const res = (a: [string, string], b: [string, string]) => {
+    const g = residenceComparison.compare(toLinkRecord({ id: '1', p: a[0], a: a[1] }, withAddress), toLinkRecord({ id: '2', p: b[0], a: b[1] }, withAddress))
+    return g === NULL_LEVEL ? 'unknown' : residenceComparison.levels[g]
+  }
+
+  it('ranks the same address highest, and a mistyped postcode on the same address above a different one', () => {
+    assert.equal(res(['ZZ99 3AB', '4 Mill Lane'], ['ZZ99 3AB', '4 mill lane']), 'same address')
+    assert.equal(res(['ZZ99 3AB', '4 Mill Lane'], ['ZZ99 3AB', '4 Mill Lne']), 'similar address, same postcode')
+    assert.equal(res(['ZZ99 3AB', '4 Mill Lane'], ['ZZ99 3AB', '9 Oak Close']), 'postcode unit')
+    assert.equal(res(['ZZ99 3AB', '4 Mill Lane'], ['ZZ9 1XY', '4 Mill Lane']), 'same address, other postcode')
+    assert.equal(res(['ZZ99 3AB', '4 Mill Lane'], ['ZZ99 3XY', '9 Oak Close']), 'sector')
+    assert.equal(res(['ZZ99 3AB', ''], ['ZZ1 4AB', '9 Oak Close']), 'area')
+    assert.equal(res(['', '4 Mill Lane'], ['ZZ99 3AB', '4 Mill Lane']), 'unknown')
   })
 })
 

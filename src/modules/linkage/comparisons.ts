@@ -25,7 +25,7 @@ function nameComparison(name: string, pick: (r: LinkRecord) => string | null, fi
   const shift = aliases ? 1 : 0
   return {
     name,
-    levels: aliases ? ['exact', 'alias', 'jw>=0.92', 'jw>=0.88', 'else'] : ['exact', 'jw>=0.92', 'jw>=0.88', 'else'],
+    levels: aliases ? ['exact', 'alias', 'jw>=0.92', 'jw>=0.88 or one edit', 'else'] : ['exact', 'jw>=0.92', 'jw>=0.88 or one edit', 'else'],
     uses,
     tfValue: pick,
     compare(l, r) {
@@ -39,15 +39,16 @@ function nameComparison(name: string, pick: (r: LinkRecord) => string | null, fi
         if (fa === fb || aliases.areAliases(fa, fb)) return 1
       }
       const jw = jaroWinkler(a, b)
-      return jw >= 0.92 ? shift + 1 : jw >= 0.88 ? shift + 2 : shift + 3
+      // Jaro-Winkler is harsh on short names: Ava typed Aav scores 0.56, though it is one slip of the keys.
+      return jw >= 0.92 ? shift + 1 : jw >= 0.88 || withinOneEdit(a, b) ? shift + 2 : shift + 3
     },
   }
 }
 
 export const dateOfBirthComparison: Comparison = {
   name: 'date_of_birth',
-  levels: ['exact', 'day-month swapped', 'one character', 'within a year', 'else'],
-  uses: ['dateOfBirth', 'birthYear', 'birthMonthDay'],
+  levels: ['exact', 'day-month swapped', 'one character', 'within a month', 'within a year', 'else'],
+  uses: ['dateOfBirth', 'birthYear', 'birthMonthDay', 'birthYearMonth'],
   compare(l, r) {
     const a = l.dob
     const b = r.dob
@@ -55,7 +56,9 @@ export const dateOfBirthComparison: Comparison = {
     if (a === b) return 0
     if (a.slice(0, 4) === b.slice(0, 4) && a.slice(5, 7) === b.slice(8, 10) && a.slice(8, 10) === b.slice(5, 7)) return 1
     if (withinOneEdit(a, b)) return 2
-    return Math.abs(l.dobDays! - r.dobDays!) <= 366 ? 3 : 4
+    // A day mistyped across a tens boundary (09 and 10) is more than one character but a day apart.
+    const days = Math.abs(l.dobDays! - r.dobDays!)
+    return days <= 31 ? 3 : days <= 366 ? 4 : 5
   },
 }
 
@@ -79,12 +82,17 @@ export const postcodeComparison: Comparison = {
  */
 export const residenceComparison: Comparison = {
   name: 'residence',
-  levels: ['same address', 'similar address, same postcode', 'postcode unit', 'sector', 'district', 'area', 'else'],
+  levels: ['same address', 'similar address, same postcode', 'postcode unit', 'same address, other postcode', 'sector', 'district', 'area', 'else'],
   uses: ['postcode', 'postcodeSector', 'postcodeDistrict'],
   compare(l, r) {
     const level = postcodeComparison.compare(l, r)
     if (level === NULL_LEVEL) return NULL_LEVEL
-    if (level > 0) return level + 2
+    if (level > 0) {
+      // The same house and street under another postcode is a mistyped postcode far more often than a move
+      // to an identically named address elsewhere in the area.
+      if (l.address !== null && l.address === r.address) return 3
+      return level + 3
+    }
     if (l.address === null || r.address === null) return 2
     if (l.address === r.address) return 0
     return jaroWinkler(l.address, r.address) >= 0.9 ? 1 : 2

@@ -13,6 +13,10 @@ export const DEFAULT_BLOCKING: BlockingRule[] = [
   ['nhsNumber'], ['upn'], ['forename', 'surname', 'birthYear'], ['forename', 'surname', 'postcodeDistrict'],
   ['dateOfBirth', 'surnameInitial'], ['dateOfBirth', 'forenameInitial'], ['dateOfBirth', 'postcodeDistrict'],
   ['surname', 'postcodeSector'], ['forename', 'postcodeSector'], ['postcode', 'birthYear'],
+  // The same house and street, whatever the postcode says: a household is a handful of records.
+  ['address', 'birthYear'], ['address', 'forenameInitial'],
+  // A typo in each name and a day out in the date of birth: the initials and the month still agree.
+  ['forenameInitial', 'surnameInitial', 'birthYearMonth'],
 ]
 // No session blocks on postcode: pairs sharing a postcode are mostly siblings and neighbours, and EM
 // there learns "same household" rather than "same child".
@@ -35,8 +39,8 @@ export type LinkageResult = {
 
 const KEY_FIELD: Record<BlockingKey, keyof Mapping['fields']> = {
   forename: 'forename', forenameInitial: 'forename', surname: 'surname', surnameInitial: 'surname',
-  dateOfBirth: 'dateOfBirth', birthYear: 'dateOfBirth', birthMonthDay: 'dateOfBirth', sex: 'sex', postcode: 'postcode',
-  postcodeSector: 'postcode', postcodeDistrict: 'postcode', nhsNumber: 'nhsNumber', upn: 'upn',
+  dateOfBirth: 'dateOfBirth', birthYear: 'dateOfBirth', birthMonthDay: 'dateOfBirth', birthYearMonth: 'dateOfBirth', sex: 'sex', postcode: 'postcode',
+  postcodeSector: 'postcode', postcodeDistrict: 'postcode', nhsNumber: 'nhsNumber', upn: 'upn', address: 'address',
 }
 
 /** Rules that need a field one of the files lacks would produce no pairs, so they are dropped. */

@@ -20,7 +20,8 @@ export type PopulationRecord = PersonFields & { key: string; sourceId: string; s
 export type KnownRecord = PersonFields & { key: string; label: string; href: string | null }
 
 export type Evidence = { sourceId: string; sourceType: string; dataDate: string; recordRef: string } & PersonFields
-export type NearMiss = { label: string; href: string | null; probability: number; weight: number; steps: WaterfallStep[] } & PersonFields
+/** The closest roll or register record; `claimed` when it linked to another child in the same run. */
+export type NearMiss = { label: string; href: string | null; probability: number; weight: number; steps: WaterfallStep[]; claimed: boolean } & PersonFields
 export type Candidate = { rank: number; fingerprint: string; person: PersonFields; evidence: Evidence[]; nearMiss: NearMiss | null }
 export type ModelSummary = {
   lambda: number
@@ -93,18 +94,38 @@ export function findUnrolled(population: PopulationRecord[], known: KnownRecord[
   })
   const afterDedupe = performance.now()
 
-  // Each population record's strongest pair with a roll or register record.
+  // Each population record's strongest pair with a roll or register record, and whether it links. Each
+  // source holds one record per child, so links are one to one between a population source and a roll (or
+  // the register): the strongest pairs are taken first and each record is used once. A twin or a sibling
+  // at the same address then links to their own record, and the other child stays free for theirs, so a
+  // pair that is more likely than not the same child (probability at or above the threshold) can link.
   const best = new Int32Array(pop.length).fill(-1)
   const bestProbability = new Float64Array(pop.length).fill(-1)
+  const linked = new Uint8Array(pop.length)
+  const claimed = new Uint8Array(kn.length)
   let linkage: ReturnType<typeof runLinkage> | null = null
   if (pop.length && kn.length) {
     linkage = runLinkage(pop, kn, mapping, aliases)
-    for (let p = 0; p < linkage.pairs.length; p++) {
-      const i = linkage.pairs.left[p]
-      if (linkage.probabilities[p] > bestProbability[i]) {
-        bestProbability[i] = linkage.probabilities[p]
-        best[i] = linkage.pairs.right[p]
+    const { pairs, probabilities, weights } = linkage
+    for (let p = 0; p < pairs.length; p++) {
+      const i = pairs.left[p]
+      if (probabilities[p] > bestProbability[i]) {
+        bestProbability[i] = probabilities[p]
+        best[i] = pairs.right[p]
       }
+    }
+    const knownSource = known.map((k) => k.key.split(':').slice(0, 2).join(':'))
+    const used = new Set<string>()
+    const order = Array.from({ length: pairs.length }, (_, p) => p).filter((p) => probabilities[p] >= threshold).sort((a, b) => weights[b] - weights[a])
+    for (const p of order) {
+      const i = pairs.left[p]
+      const j = pairs.right[p]
+      const block = `${population[i].sourceId}|${knownSource[j]}`
+      if (used.has(`${block}|l${i}`) || used.has(`${block}|r${j}`)) continue
+      used.add(`${block}|l${i}`)
+      used.add(`${block}|r${j}`)
+      linked[i] = 1
+      claimed[j] = 1
     }
   }
   const afterLink = performance.now()
@@ -112,13 +133,13 @@ export function findUnrolled(population: PopulationRecord[], known: KnownRecord[
   const candidates: Candidate[] = []
   let linkedPeople = 0
   for (const members of people.values()) {
-    if (members.some((i) => bestProbability[i] >= threshold)) { linkedPeople++; continue }
+    if (members.some((i) => linked[i])) { linkedPeople++; continue }
     const nearest = members.reduce((a, b) => (bestProbability[b] > bestProbability[a] ? b : a))
     let nearMiss: NearMiss | null = null
     if (linkage && best[nearest] >= 0) {
       const k = known[best[nearest]]
       const explained = explainPair(linkage.model, pop[nearest], kn[best[nearest]])
-      nearMiss = { label: k.label, href: k.href, probability: explained.probability, weight: explained.weight, steps: explained.steps, ...fieldsOf(k) }
+      nearMiss = { label: k.label, href: k.href, probability: explained.probability, weight: explained.weight, steps: explained.steps, claimed: claimed[best[nearest]] === 1, ...fieldsOf(k) }
     }
     const records = members.map((i) => population[i])
     const fullest = records.reduce((a, b) => (filled(b) > filled(a) ? b : a))

@@ -25,8 +25,13 @@ import * as q from './queries.ts'
 export const SOURCE_JOB = 'linkage-source'
 export const RUN_JOB = 'linkage-run'
 export const MAX_SOURCE_BYTES = 50 * 1024 * 1024
-/** A population child whose best roll or register pair reaches this probability is linked, not a candidate. */
-export const LINK_THRESHOLD = 0.9
+/**
+ * A population child whose record links one to one with a roll or register record at this probability or
+ * more is on that roll, not a candidate. 0.5 is "more likely the same child than not": with one-to-one
+ * links a sibling's record is taken by the sibling, so the usual reason for a higher bar is gone
+ * (docs/performance.md has the false flags and missed children at each threshold).
+ */
+export const LINK_THRESHOLD = 0.5
 const PROGRESS_EVERY = 500
 
 const tenant = (user: CurrentUser) => ({ laId: user.laId, userId: user.id })
