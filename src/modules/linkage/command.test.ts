@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { parse } from 'csv-parse/sync'
 import { ROOT } from '../../platform/paths.ts'
+import { ageBand } from './evaluate.ts'
 import { runMatchCommand } from './command.ts'
 import { generateDedupe, rowsToCsv, SYNTH_MAPPING } from './synth.ts'
 
@@ -81,6 +82,25 @@ describe('lantern match dedupe and evaluate', () => {
     const atHalf = figures.thresholds.find((x: { threshold: number }) => x.threshold === 0.5)
     assert.ok(figures.blockingRecall > 0.99)
     assert.ok(atHalf.f1 > 0.97, `F1 ${atHalf.f1}`)
+    // The breakdown by age band and by sex accounts for every true pair and every one found.
+    type Group = { truePairs: number; found: number }
+    const sum = (gs: Group[], k: keyof Group) => gs.reduce((a, g) => a + g[k], 0)
+    for (const groups of [figures.breakdown.ageBands, figures.breakdown.sexes]) {
+      assert.equal(sum(groups, 'truePairs'), figures.truePairs)
+      assert.equal(sum(groups, 'found'), atHalf.truePositives)
+    }
+    assert.deepEqual(figures.breakdown.sexes.map((g: { group: string }) => g.group), ['female', 'male', 'not known'])
+    assert.ok(figures.breakdown.sexes[0].truePairs > 0 && figures.breakdown.sexes[1].truePairs > 0, 'girls and boys are counted as such')
+  })
+})
+
+describe('age bands for the breakdown', () => {
+  it('counts whole years on the day, with a birthday not yet reached taking a year off', () => {
+    assert.equal(ageBand('2021-11-30', '2026-11-29'), 'under 5')
+    assert.equal(ageBand('2021-11-29', '2026-11-29'), '5 to 10')
+    assert.equal(ageBand('2010-11-30', '2026-11-29'), '11 to 15')
+    assert.equal(ageBand('2010-11-29', '2026-11-29'), '16 and over')
+    assert.equal(ageBand(null, '2026-11-29'), 'not known')
   })
 })
 
@@ -95,8 +115,11 @@ describe('lantern match synth', () => {
     const report: string[] = []
     assert.equal(await runMatchCommand(['evaluate', join(out, 'left.csv'), join(out, 'right.csv'), '--mapping', join(out, 'mapping.json'), '--truth', 'person_id', '--json'],
       (l) => report.push(l), () => {}), 0)
-    const evaluation = JSON.parse(report.join('\n')) as { blockingRecall: number }
+    const evaluation = JSON.parse(report.join('\n')) as { blockingRecall: number; thresholds: { threshold: number; flagged: number; falseFlags: number }[]; breakdown: { ageBands: { flagged: number; falseFlags: number }[] } }
     assert.ok(evaluation.blockingRecall > 0.9, `blocking recall ${evaluation.blockingRecall}`)
+    const atHalf = evaluation.thresholds.find((x) => x.threshold === 0.5)!
+    assert.equal(evaluation.breakdown.ageBands.reduce((a, g) => a + g.flagged, 0), atHalf.flagged)
+    assert.equal(evaluation.breakdown.ageBands.reduce((a, g) => a + g.falseFlags, 0), atHalf.falseFlags)
   })
 
   it('refuses bad numbers with a clear message', async () => {

@@ -73,6 +73,14 @@ function printEvaluation(print: Print, e: Evaluation) {
     const flags = t.flagged === undefined ? '' : `${String(t.flagged).padEnd(9)}${t.falseFlags} (${(100 * t.falseFlagRate!).toFixed(2)}%)`
     print(`${t.threshold.toFixed(3).padEnd(11)}${t.precision.toFixed(4).padEnd(11)}${t.recall.toFixed(4).padEnd(11)}${t.f1.toFixed(4).padEnd(9)}${String(t.truePositives).padEnd(9)}${String(t.falsePositives).padEnd(9)}${String(t.falseNegatives).padEnd(9)}${flags}`)
   }
+  const b = e.breakdown
+  print(`By age on ${b.on} and by sex, at p >= ${b.threshold}:`)
+  print('group          true pairs  recall     flagged  false flags')
+  for (const g of [...b.ageBands, ...b.sexes]) {
+    if (!g.truePairs && !g.flagged) continue
+    const flags = g.flagged === undefined ? '' : `${String(g.flagged).padEnd(9)}${g.falseFlags} (${(100 * g.falseFlagRate!).toFixed(2)}%)`
+    print(`${g.group.padEnd(15)}${String(g.truePairs).padEnd(12)}${g.recall.toFixed(4).padEnd(11)}${flags}`)
+  }
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`
