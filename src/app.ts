@@ -35,6 +35,8 @@ import { registerSettingsRoutes } from './modules/register-settings/routes.ts'
 import { sharingRoutes } from './modules/sharing/routes.ts'
 import { noRollRoutes } from './modules/no-roll/routes.ts'
 import { duplicateRoutes } from './modules/duplicates/routes.ts'
+import { meetingRoutes } from './modules/meetings/routes.ts'
+import { TAKE_PART } from './modules/meetings/policy.ts'
 import { VIEW_FINDINGS } from './modules/no-roll/policy.ts'
 import { SEE_SHARED } from './modules/sharing/policy.ts'
 import { READ_NOTICES, SEND_NOTICES } from './modules/notices/policy.ts'
@@ -74,6 +76,7 @@ const NAVIGATION: { text: string; href: string; access?: Access }[] = [
   { text: 'Notices', href: '/notices', access: SEND_NOTICES },
   { text: 'Shared with you', href: '/shared', access: SEE_SHARED },
   { text: 'Find children', href: '/find', access: VIEW_FINDINGS },
+  { text: 'Meetings', href: '/meetings', access: TAKE_PART },
   { text: 'Referrals', href: '/referrals' },
   { text: 'School calendar', href: '/calendar', access: VIEW_CALENDAR },
   { text: 'Administration', href: '/admin', access: ADMINISTER },
@@ -179,6 +182,7 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(sharingRoutes(deps))
   await app.register(noRollRoutes(deps))
   await app.register(duplicateRoutes(deps))
+  await app.register(meetingRoutes(deps))
   if (deps.config.mail.mailbox) await app.register(mailboxRoutes(deps))
   app.setNotFoundHandler(notFoundHandler)
   return app

@@ -14,12 +14,14 @@ export type NewAction = {
   dueOn: string
   priority: 'normal' | 'high'
   createdByLabel: string
+  /** The meeting agenda item whose decision set the action, if any. */
+  meetingItemId?: string
 }
 
 export async function insertAction(tx: Db, laId: string, a: NewAction, now: Date): Promise<string> {
   const { rows } = await sql<{ id: string }>`
-    insert into case_action (local_authority_id, case_id, child_id, kind, title, owner_user_id, owner_organisation_id, due_on, priority, created_by_label, created_at)
-    values (${laId}, ${a.caseId}, ${a.childId}, ${a.kind}, ${a.title}, ${a.ownerUserId}, ${a.ownerOrganisationId}, ${a.dueOn}, ${a.priority}, ${a.createdByLabel}, ${now})
+    insert into case_action (local_authority_id, case_id, child_id, kind, title, owner_user_id, owner_organisation_id, due_on, priority, created_by_label, created_at, meeting_item_id)
+    values (${laId}, ${a.caseId}, ${a.childId}, ${a.kind}, ${a.title}, ${a.ownerUserId}, ${a.ownerOrganisationId}, ${a.dueOn}, ${a.priority}, ${a.createdByLabel}, ${now}, ${a.meetingItemId ?? null})
     returning id`.execute(tx)
   return rows[0].id
 }
@@ -147,4 +149,19 @@ export async function listOverdue(tx: Db, today: string, limit: number, offset: 
   const { rows } = await sql<ActionRow>`select ${columns} ${from} ${where} order by a.due_on, a.created_at limit ${limit} offset ${offset}`.execute(tx)
   const { rows: count } = await sql<{ n: number }>`select count(*)::int as n from case_action a ${where}`.execute(tx)
   return { rows, total: count[0].n }
+}
+
+/** Actions set at meetings, for the items given: the meeting page and the minutes list them under each decision. */
+export async function listActionsForMeetingItems(tx: Db, itemIds: string[]): Promise<(ActionRow & { meetingItemId: string })[]> {
+  if (!itemIds.length) return []
+  const { rows } = await sql<ActionRow & { meetingItemId: string }>`select ${columns}, a.meeting_item_id as "meetingItemId" ${from}
+    where a.meeting_item_id in (${sql.join(itemIds)}) order by a.created_at`.execute(tx)
+  return rows
+}
+
+/** The owner select's choices (people, then organisations), with one marked as chosen. */
+export async function ownerChoices(tx: Db, chosen?: unknown) {
+  const { people, organisations } = await listOwners(tx)
+  const mark = (o: Owner) => ({ ...o, selected: o.value === chosen })
+  return { people: people.map(mark), organisations: organisations.map(mark) }
 }

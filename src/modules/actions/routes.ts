@@ -12,11 +12,7 @@ import { changeActionForm, finishActionForm, newActionForm } from './forms.ts'
 import * as q from './queries.ts'
 import { changeAction, createAction, finishAction } from './service.ts'
 
-const ownerItems = async (tx: Parameters<typeof q.listOwners>[0], chosen?: unknown) => {
-  const { people, organisations } = await q.listOwners(tx)
-  const mark = (o: q.Owner) => ({ ...o, selected: o.value === chosen })
-  return { people: people.map(mark), organisations: organisations.map(mark) }
-}
+const ownerItems = q.ownerChoices
 
 /** Actions on a case (who does what by when), an officer's "my work" queue and the overdue list. */
 export function actionRoutes(deps: Deps): FastifyPluginAsync {

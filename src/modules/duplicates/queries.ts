@@ -7,7 +7,7 @@ import type { KnownRecord } from '../no-roll/find.ts'
 
 /** Tables whose rows belong to one child and move with a merge. child_sibling is handled on its own (pairs). */
 export const CHILD_TABLES = ['child_address', 'cme_case', 'child_event', 'child_flag', 'school_notice', 'case_action', 'child_alias',
-  'child_contact', 'child_school', 'placement_barrier', 'case_share', 'linkage_candidate'] as const
+  'child_contact', 'child_school', 'placement_barrier', 'case_share', 'linkage_candidate', 'panel_referral', 'meeting_item'] as const
 export type ChildTable = (typeof CHILD_TABLES)[number]
 
 /** The register's children for deduplication, with their latest address. Merged records are left out. */

@@ -225,7 +225,7 @@ export async function listChildEventKinds(tx: Db, childId: string): Promise<stri
 export const EVENT_KIND_LABELS: Record<string, string> = {
   referral: 'Referrals', enquiry: 'Enquiries', status: 'Status changes', case_closed: 'Case closed', risk: 'Risk', action: 'Actions',
   escalation: 'Escalations', placement: 'School places', removal_notice: 'Removal notices', new_pupil_notice: 'New pupil notices',
-  case_details: 'Case details', linkage: 'Found by linkage', record: 'Record changes', share: 'Sharing', notice: 'Notices', allocation: 'Allocation', note: 'Notes',
+  case_details: 'Case details', linkage: 'Found by linkage', meeting: 'Meetings', record: 'Record changes', share: 'Sharing', notice: 'Notices', allocation: 'Allocation', note: 'Notes',
 }
 
 export type MyReferral = { caseId: string; childName: string; status: CaseStatus; openedAt: Date }

@@ -1,0 +1,148 @@
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { sql } from 'kysely'
+import { withTenant } from '../../platform/db.ts'
+import { addTerm } from '../calendar/service.ts'
+import { dateFields, html, testApp, textOf, type Agent, type TestApp } from '../../../test/helpers/test-app.ts'
+
+// Fictional children and people only.
+describe('CME meetings: agendas that build themselves, decisions that reach the child', () => {
+  let t: TestApp
+  let chair: Agent
+  let chairId: string
+  let officer: Agent
+  let officerId: string
+  let partnerOrg: string
+  let seriesId = ''
+  let meetingId = ''
+  const cleanups: (() => Promise<void>)[] = []
+  const inTenant = <T>(fn: Parameters<typeof withTenant<T>>[2]) => withTenant(t.database.db, { laId: t.la.id }, fn)
+  const one = async <T>(query: ReturnType<typeof sql<T>>) => inTenant(async (tx) => (await query.execute(tx)).rows[0])
+  const refer = (agent: Agent, f: Record<string, string | string[]>) => agent.post('/referrals', { sex: 'female', concern: 'Not seen at school this term', whereaboutsKnown: 'yes', ...f })
+  const caseOf = async (surname: string) => (await one(sql<{ id: string; childId: string }>`select c.id, c.child_id as "childId" from cme_case c join child ch on ch.id = c.child_id where ch.surname = ${surname}`))!
+  const agendaNames = (res: Awaited<ReturnType<Agent['get']>>) => html(res)('[data-testid=agenda] > li h3 a').map((_, a) => html(res)(a).text()).get()
+  const itemId = async (surname: string) => (await one(sql<{ id: string }>`select i.id from meeting_item i join child ch on ch.id = i.child_id where ch.surname = ${surname} and i.meeting_id = ${meetingId}`))!.id
+
+  before(async () => {
+    t = await testApp({ after: (fn: () => Promise<void>) => void cleanups.push(fn) })
+    t.clock.now = new Date('2026-11-25T10:00:00Z')
+    await addTerm(t.database.db, { laId: t.la.id, userId: null, label: 'test', ip: null }, { name: 'Autumn term 2026', startsOn: '2026-09-02', endsOn: '2026-12-18' }, t.clock.now)
+    ;({ agent: chair, userId: chairId } = await t.signedIn(['cme_officer']))
+    ;({ agent: officer, userId: officerId } = await t.signedIn(['cme_officer']))
+    partnerOrg = await inTenant(async (tx) => (await sql<{ id: string }>`insert into organisation (local_authority_id, name, kind) values (${t.la.id}, 'Northmoor Health Visiting', 'health') returning id`.execute(tx)).rows[0].id)
+    // Three cases: one high risk (a child protection plan), one missing since September, one ordinary and new.
+    await refer(officer, { forename: 'Ada', surname: 'Fernhollow', concerns: ['child_protection_plan'] })
+    await refer(officer, { forename: 'Bea', surname: 'Cindermoss', ...dateFields('dateLastInEducation', '2026-09-10') })
+    await refer(officer, { forename: 'Cal', surname: 'Dunmere' })
+  })
+  after(async () => { for (const fn of cleanups) await fn() })
+
+  it('sets up a series, checking what it needs', async () => {
+    const bad = await officer.post('/meetings/series', { name: '', quorum: '9', missingSchoolDays: '0' })
+    assert.equal(bad.statusCode, 400)
+    assert.match(textOf(bad, '.govuk-error-summary'), /Enter a name[\s\S]*Select the type[\s\S]*Select how often[\s\S]*Select the chair[\s\S]*whole number of school days/)
+    const res = await officer.post('/meetings/series', { name: 'Weekly CME officer meeting', kind: 'weekly_officer', schedule: 'weekly', chairUserId: chairId,
+      memberIds: [officerId], quorum: '2', missingSchoolDays: '20', referred: 'on', newCases: 'on', highRisk: 'on', missingLong: 'on', protection: 'on', openActions: 'on' })
+    assert.equal(res.statusCode, 303)
+    seriesId = (res.headers.location as string).split('/').pop()!
+    const again = await officer.post('/meetings/series', { name: 'weekly cme officer meeting', kind: 'weekly_officer', schedule: 'weekly', chairUserId: chairId, quorum: '1', missingSchoolDays: '20' })
+    assert.match(textOf(again, '.govuk-error-summary'), /already a meeting series with this name/)
+    const school = (await t.signedIn(['school_user'])).agent
+    assert.equal((await school.get('/meetings')).statusCode, 403)
+  })
+
+  it('builds the agenda from the rules and from referrals, once per case with every reason', async () => {
+    const { id: caseId } = await caseOf('Dunmere')
+    const bad = await officer.post(`/cases/${caseId}/refer-to-meeting`, { seriesId, reason: '' })
+    assert.match(textOf(bad, '.govuk-error-summary'), /Say why the case should go to the meeting/)
+    assert.equal((await officer.post(`/cases/${caseId}/refer-to-meeting`, { seriesId, reason: 'Family has refused two school offers' })).statusCode, 303)
+    const past = await officer.post(`/meetings/series/${seriesId}/meetings`, dateFields('heldOn', '2026-11-01'))
+    assert.match(textOf(past, '.govuk-error-summary'), /today or in the future/)
+    const res = await officer.post(`/meetings/series/${seriesId}/meetings`, dateFields('heldOn', '2026-11-26'))
+    assert.equal(res.statusCode, 303)
+    meetingId = (res.headers.location as string).split('/').pop()!
+    const page = await officer.get(`/meetings/${meetingId}`)
+    assert.deepEqual(agendaNames(page), ['Cal Dunmere', 'Ada Fernhollow', 'Bea Cindermoss'])
+    const agenda = textOf(page, '[data-testid=agenda]')
+    assert.match(agenda, /Cal Dunmere.*Referred to the panel by .*Family has refused two school offers; New case since the last meeting/)
+    assert.match(agenda, /Ada Fernhollow.*Child protection plan; High risk/)
+    assert.match(agenda, /Bea Cindermoss.*Missing \d+ school days/)
+    assert.equal((await officer.post(`/meetings/series/${seriesId}/meetings`, dateFields('heldOn', '2026-11-26'))).statusCode, 400, 'one meeting a day per series')
+  })
+
+  it('lets only the chair reorder or remove items, with a reason', async () => {
+    const cal = await itemId('Dunmere')
+    assert.equal((await officer.post(`/meetings/${meetingId}/items/${cal}/move`, { direction: 'down' })).statusCode, 403)
+    await chair.post(`/meetings/${meetingId}/items/${cal}/move`, { direction: 'down' })
+    assert.deepEqual(agendaNames(await chair.get(`/meetings/${meetingId}`)), ['Ada Fernhollow', 'Cal Dunmere', 'Bea Cindermoss'])
+    const noReason = await chair.post(`/meetings/${meetingId}/items/${cal}/remove`, { reason: '' })
+    assert.match(textOf(noReason, '.govuk-error-summary'), /Say why the item is being taken off the agenda/)
+  })
+
+  it('records a decision with an action for a partner, on the child’s chronology, and refuses an action without an owner or date', async () => {
+    const ada = await itemId('Fernhollow')
+    const form = await officer.get(`/meetings/${meetingId}/items/${ada}`)
+    assert.match(textOf(form, '[data-testid=summary]'), /High/)
+    const version = html(form)('input[name=version]').attr('value')!
+    const incomplete = await officer.post(`/meetings/${meetingId}/items/${ada}`, { version, outcome: 'decided', decision: '', rationale: '', title: 'Health visitor to visit the family', dueMode: 'date', priority: 'normal' })
+    assert.equal(incomplete.statusCode, 400)
+    assert.match(textOf(incomplete, '.govuk-error-summary'), /Enter the decision[\s\S]*Enter why[\s\S]*Select who will do this/)
+    const noDate = await officer.post(`/meetings/${meetingId}/items/${ada}`, { version, outcome: 'decided', decision: 'Visit', rationale: 'Not seen', title: 'Health visitor to visit the family', owner: `org:${partnerOrg}`, dueMode: 'date', priority: 'normal' })
+    assert.match(textOf(noDate, '.govuk-error-summary'), /Enter the date the action is due/)
+    const saved = await officer.post(`/meetings/${meetingId}/items/${ada}`, { version, outcome: 'decided', decision: 'Joint home visit with health this week', rationale: 'Not seen by any agency since October',
+      title: 'Health visitor to visit the family', owner: `org:${partnerOrg}`, dueMode: 'date', ...dateFields('dueOn', '2026-11-30'), priority: 'high' })
+    assert.equal(saved.statusCode, 303)
+    const stale = await chair.post(`/meetings/${meetingId}/items/${ada}`, { version, outcome: 'not_discussed' })
+    assert.equal(stale.statusCode, 409)
+    assert.match(textOf(stale, '.govuk-error-summary'), /Someone else recorded this item/)
+    const { childId } = await caseOf('Fernhollow')
+    const child = textOf(await officer.get(`/children/${childId}`), 'main')
+    assert.match(child, /Weekly CME officer meeting, 26\/11\/2026: decided Joint home visit with health this week/)
+    assert.match(child, /Action set at Weekly CME officer meeting.*Health visitor to visit the family, for Northmoor Health Visiting, due 2026-11-30/)
+    const action = await one(sql<{ n: number }>`select count(*)::int as n from case_action where meeting_item_id = ${ada} and owner_organisation_id = ${partnerOrg}`)
+    assert.equal(action!.n, 1)
+  })
+
+  it('will not close with an undecided item or without a quorum, then carries "not discussed" to the next meeting', async () => {
+    let res = await officer.post(`/meetings/${meetingId}/close`, {})
+    assert.equal(res.statusCode, 400)
+    assert.match(textOf(res, '.govuk-error-summary'), /2 items have neither a decision nor “not discussed”: .*[\s\S]*not quorate: 0 members recorded as present, and 2 are needed/)
+    for (const surname of ['Dunmere', 'Cindermoss']) {
+      const id = await itemId(surname)
+      const v = html(await officer.get(`/meetings/${meetingId}/items/${id}`))('input[name=version]').attr('value')!
+      await officer.post(`/meetings/${meetingId}/items/${id}`, { version: v, outcome: surname === 'Dunmere' ? 'decided' : 'not_discussed', decision: 'Offer a place at the nearest school with room', rationale: 'Two refusals already' })
+    }
+    await officer.post(`/meetings/${meetingId}/attendance`, { [`status-${chairId}`]: 'present', [`status-${officerId}`]: 'present', [`declaration-${officerId}`]: 'Knows the family as a neighbour' })
+    res = await officer.post(`/meetings/${meetingId}/close`, {})
+    assert.equal(res.statusCode, 303)
+    assert.match(textOf(await officer.get(`/meetings/${meetingId}`), '[data-testid=attendance]'), /present\. Declared: Knows the family as a neighbour/)
+
+    const next = await officer.post(`/meetings/series/${seriesId}/meetings`, dateFields('heldOn', '2026-12-03'))
+    const page = await officer.get(next.headers.location as string)
+    const agenda = textOf(page, '[data-testid=agenda]')
+    assert.match(agenda, /Bea Cindermoss.*Not discussed at the last meeting/)
+    assert.doesNotMatch(agenda, /Cal Dunmere/, 'a decided case that meets no rule does not come back')
+  })
+
+  it('has minutes that only the chair approves, and that are read only afterwards', async () => {
+    assert.equal((await officer.post(`/meetings/${meetingId}/approve`, {})).statusCode, 403)
+    assert.equal((await chair.post(`/meetings/${meetingId}/approve`, {})).statusCode, 303)
+    const page = await chair.get(`/meetings/${meetingId}`)
+    assert.match(textOf(page, 'main'), /Minutes approved.*read only/)
+    const ada = await itemId('Fernhollow')
+    const late = await officer.post(`/meetings/${meetingId}/items/${ada}`, { version: '2', outcome: 'not_discussed' })
+    assert.equal(late.statusCode, 409)
+    assert.match(textOf(late, '.govuk-error-summary'), /approved and cannot be changed/)
+    assert.equal((await chair.post(`/meetings/${meetingId}/approve`, {})).statusCode, 409)
+    const audit = await one(sql<{ n: number }>`select count(*)::int as n from audit_event where action in ('meeting.viewed', 'meeting.item_viewed', 'meeting.item_recorded', 'meeting.minutes_approved')`)
+    assert.ok(audit!.n >= 8)
+  })
+
+  it('keeps other LAs out', async () => {
+    const other = await t.addAuthority('993', 'Distant Council')
+    const outsider = (await t.signedIn(['cme_officer'], { laId: other.id })).agent
+    assert.equal((await outsider.get(`/meetings/${meetingId}`)).statusCode, 404)
+    assert.equal((await outsider.get(`/meetings/series/${seriesId}`)).statusCode, 404)
+    assert.equal((await outsider.post(`/meetings/series/${seriesId}/meetings`, dateFields('heldOn', '2026-12-10'))).statusCode, 404)
+  })
+})
