@@ -1,4 +1,5 @@
 import { seedDemoFinding } from './finding.ts'
+import { createSeries, DEFAULT_RULES, planMeeting } from '../meetings/service.ts'
 import { sql } from 'kysely'
 import { withTenant, type Db } from '../../platform/db.ts'
 import type { Role } from '../../platform/access.ts'
@@ -103,5 +104,11 @@ export async function seedDemo(db: Db, now: Date): Promise<boolean> {
   // A few hundred cases in every state, so a newcomer sees a register that has been in use for a while.
   await seedSyntheticChildren(db, { laId, children: 1500, cases: 300, seed: 1, now })
   await seedDemoFinding(db, laId, userIds.get(DEMO_USERS[1].email)!, now)
+  // The weekly officer meeting, chaired by the team manager, with next week's agenda already built.
+  const manager = DEMO_USERS.find((u) => u.email === TEAM_MANAGER)!
+  const chair = { ...referrer, id: userIds.get(TEAM_MANAGER)!, email: manager.email, displayName: manager.displayName, organisationId: orgIds.get(manager.org)!, organisationName: manager.org, roles: manager.roles }
+  const series = await createSeries(db, chair, '127.0.0.1', { name: 'Weekly CME officer meeting', kind: 'weekly_officer', schedule: 'weekly', chairUserId: chair.id,
+    memberIds: DEMO_USERS.filter((u) => u.roles.includes('cme_officer')).map((u) => userIds.get(u.email)!), quorum: 2, agendaRules: { ...DEFAULT_RULES, missingLong: false, placement: false } }, now)
+  if (series.ok) await planMeeting(db, chair, '127.0.0.1', series.id, new Date(now.getTime() + 7 * 86_400_000).toISOString().slice(0, 10), now)
   return true
 }

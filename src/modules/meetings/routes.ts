@@ -5,6 +5,7 @@ import { formError, noFields, parseForm, withDates, type FormErrors } from '../.
 import { isUuid } from '../../platform/ids.ts'
 import { NotFound } from '../../platform/errors.ts'
 import { loadCalendarInTx } from '../calendar/service.ts'
+import { formatDate } from '../../platform/views.ts'
 import { ownerChoices } from '../actions/queries.ts'
 import { findCaseSummary } from '../register/case-queries.ts'
 import { ORGANISE, TAKE_PART } from './policy.ts'
@@ -91,7 +92,7 @@ export function meetingRoutes(deps: Deps): FastifyPluginAsync {
       const data = await viewMeeting(deps.db, request.user!, request.ip, param(request), deps.now())
       const query = request.query as Record<string, string | undefined>
       return reply.page('meetings/views/meeting.njk', {
-        title: `${data.meeting.seriesName}, ${data.meeting.heldOn}`, ...data, stateLabels: STATE_LABELS, backLink: `/meetings/series/${data.meeting.seriesId}`,
+        title: `${data.meeting.seriesName}, ${formatDate(data.meeting.heldOn)}`, ...data, stateLabels: STATE_LABELS, backLink: `/meetings/series/${data.meeting.seriesId}`,
         errors: problems ? { summary: problems.map((text) => ({ text, href: '#agenda' })), fields: {} } : undefined,
         flash: query.saved ? 'Saved.' : query.closed ? 'The meeting is closed. The chair can now approve the minutes.' : query.approved ? 'The minutes are approved.' : undefined,
       }, problems ? 400 : 200)
