@@ -36,11 +36,12 @@ import { sharingRoutes } from './modules/sharing/routes.ts'
 import { noRollRoutes } from './modules/no-roll/routes.ts'
 import { duplicateRoutes } from './modules/duplicates/routes.ts'
 import { meetingRoutes } from './modules/meetings/routes.ts'
+import { taskRoutes } from './modules/actions/task-routes.ts'
 import { TAKE_PART } from './modules/meetings/policy.ts'
 import { VIEW_FINDINGS } from './modules/no-roll/policy.ts'
 import { SEE_SHARED } from './modules/sharing/policy.ts'
 import { READ_NOTICES, SEND_NOTICES } from './modules/notices/policy.ts'
-import { WORK_ACTIONS } from './modules/actions/policy.ts'
+import { TASKS_NAV, WORK_ACTIONS } from './modules/actions/policy.ts'
 import { VIEW_AUDIT } from './modules/audit/policy.ts'
 import { VIEW_CALENDAR } from './modules/calendar/policy.ts'
 import { ADMINISTER } from './modules/pages/policy.ts'
@@ -77,6 +78,7 @@ const NAVIGATION: { text: string; href: string; access?: Access }[] = [
   { text: 'Shared with you', href: '/shared', access: SEE_SHARED },
   { text: 'Find children', href: '/find', access: VIEW_FINDINGS },
   { text: 'Meetings', href: '/meetings', access: TAKE_PART },
+  { text: 'Your tasks', href: '/tasks', access: TASKS_NAV },
   { text: 'Referrals', href: '/referrals' },
   { text: 'School calendar', href: '/calendar', access: VIEW_CALENDAR },
   { text: 'Administration', href: '/admin', access: ADMINISTER },
@@ -183,6 +185,7 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(noRollRoutes(deps))
   await app.register(duplicateRoutes(deps))
   await app.register(meetingRoutes(deps))
+  await app.register(taskRoutes(deps))
   if (deps.config.mail.mailbox) await app.register(mailboxRoutes(deps))
   app.setNotFoundHandler(notFoundHandler)
   return app

@@ -162,6 +162,10 @@ const EXPECTED: Record<string, Rule> = {
   'GET /notices/import': ['school_user'],
   'POST /notices/import': ['school_user'],
   'GET /notices/imports/:id': ['school_user'],
+  // Task-shaped access for action owners
+  'GET /tasks': 'any user',
+  'GET /tasks/:id': 'any user',
+  'POST /tasks/:id': 'any user',
   // Meetings
   'GET /meetings': ['cme_officer', 'panel_member'],
   'GET /meetings/series/new': CASE_WORKERS,

@@ -90,6 +90,11 @@ export async function listCasesWithoutNextAction(tx: Db, userId: string, limit: 
   return rows
 }
 
+/** A progress note changes nothing on the action but its version, so two people updating at once are told. */
+export async function touchAction(tx: Db, id: string): Promise<void> {
+  await sql`update case_action set version = version + 1 where id = ${id}`.execute(tx)
+}
+
 export async function completeAction(tx: Db, id: string, p: { status: 'done' | 'cancelled'; outcome: string; byLabel: string }, now: Date): Promise<void> {
   await sql`update case_action set status = ${p.status}, outcome = ${p.outcome}, completed_at = ${now}, completed_by_label = ${p.byLabel},
     version = version + 1 where id = ${id}`.execute(tx)
@@ -164,4 +169,29 @@ export async function ownerChoices(tx: Db, chosen?: unknown) {
   const { people, organisations } = await listOwners(tx)
   const mark = (o: Owner) => ({ ...o, selected: o.value === chosen })
   return { people: people.map(mark), organisations: organisations.map(mark) }
+}
+
+/** The task's owner: the person, or anyone in the owning organisation when no person is named. */
+export const ownsAction = (a: Pick<ActionRow, 'ownerUserId' | 'ownerOrganisationId'>, userId: string, organisationId: string): boolean =>
+  a.ownerUserId === userId || (a.ownerUserId === null && a.ownerOrganisationId === organisationId)
+
+export type TaskContext = {
+  dateOfBirth: string | null; address: string | null; postcode: string | null
+  meeting: { seriesName: string; heldOn: string; decision: string | null } | null
+}
+
+/** The minimum of the child's record a task needs: who, where, and the decision that set it. */
+export async function taskContext(tx: Db, action: ActionRow): Promise<TaskContext> {
+  const { rows } = await sql<TaskContext & { seriesName: string | null; heldOn: string | null; decision: string | null }>`select
+      to_char(ch.date_of_birth, 'YYYY-MM-DD') as "dateOfBirth", ad.line1 || coalesce(', ' || ad.town, '') as address, ad.postcode,
+      s.name as "seriesName", to_char(m.held_on, 'YYYY-MM-DD') as "heldOn", i.decision
+    from case_action a join child ch on ch.local_authority_id = a.local_authority_id and ch.id = a.child_id
+    left join lateral (select line1, town, postcode from child_address x where x.local_authority_id = ch.local_authority_id and x.child_id = ch.id
+      order by x.to_date is null desc, x.from_date desc nulls last, x.created_at desc limit 1) ad on true
+    left join meeting_item i on i.local_authority_id = a.local_authority_id and i.id = a.meeting_item_id
+    left join meeting m on m.local_authority_id = i.local_authority_id and m.id = i.meeting_id
+    left join meeting_series s on s.local_authority_id = m.local_authority_id and s.id = m.series_id
+    where a.id = ${action.id}`.execute(tx)
+  const r = rows[0]
+  return { dateOfBirth: r.dateOfBirth, address: r.address, postcode: r.postcode, meeting: r.seriesName ? { seriesName: r.seriesName, heldOn: r.heldOn!, decision: r.decision } : null }
 }

@@ -131,3 +131,39 @@ export async function escalateOverdueActions(db: Db, now: Date, baseUrl: string)
   })
   return { escalated }
 }
+
+/** Tasks the user or their organisation owns, open first. */
+export async function listTasks(db: Db, user: CurrentUser, page: number, size: number) {
+  return withTenant(db, { laId: user.laId, userId: user.id }, (tx) => q.listMyActions(tx, user.id, user.organisationId, size, (page - 1) * size))
+}
+
+async function ownedAction(tx: Db, user: CurrentUser, id: string, o: { lock?: boolean } = {}) {
+  const a = await q.findAction(tx, id, o)
+  // Not found rather than forbidden: a task someone else owns does not exist for this user.
+  if (!a || !q.ownsAction(a, user.id, user.organisationId)) throw new NotFound()
+  return a
+}
+
+/** A task with the minimum of the child's record it needs. Every view is audited against the child. */
+export async function viewTask(db: Db, user: CurrentUser, ip: string, id: string, now: Date) {
+  return withTenant(db, { laId: user.laId, userId: user.id }, async (tx) => {
+    const action = await ownedAction(tx, user, id)
+    const context = await q.taskContext(tx, action)
+    await recordAudit(tx, actorFor(user, ip), { action: 'task.viewed', recordType: 'child', recordId: action.childId, details: { actionId: id } }, now)
+    return { action, context }
+  })
+}
+
+/** The owner's update: a note of progress, or the task done with its outcome. Both reach the child's chronology. */
+export async function updateTask(db: Db, user: CurrentUser, ip: string, id: string, input: { kind: 'progress' | 'done'; note: string; version: number }, now: Date): Promise<void> {
+  await withTenant(db, { laId: user.laId, userId: user.id }, async (tx) => {
+    const a = await ownedAction(tx, user, id, { lock: true })
+    if (a.version !== input.version) throw new Conflict('Someone else changed this task while you were working on it. Go back to see the change, then try again.')
+    if (a.status !== 'open') throw new Conflict('This task is already finished.')
+    if (input.kind === 'done') await q.completeAction(tx, id, { status: 'done', outcome: input.note, byLabel: actorLabel(user) }, now)
+    else await q.touchAction(tx, id)
+    await insertChildEvent(tx, user.laId, { childId: a.childId, caseId: a.caseId, occurredAt: now, kind: 'action', actorUserId: user.id, actorLabel: actorLabel(user),
+      summary: input.kind === 'done' ? `Action done: ${a.title}. ${input.note}` : `Progress on “${a.title}”: ${input.note}` })
+    await recordAudit(tx, actorFor(user, ip), { action: input.kind === 'done' ? 'task.done' : 'task.progress', recordType: 'child', recordId: a.childId, details: { actionId: id } }, now)
+  })
+}

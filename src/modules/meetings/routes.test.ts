@@ -103,6 +103,34 @@ describe('CME meetings: agendas that build themselves, decisions that reach the 
     assert.equal(action!.n, 1)
   })
 
+  it('gives the partner organisation task-shaped access: their task and the minimum of the record, every view audited', async () => {
+    const partner = (await t.signedIn(['partner_practitioner'], { organisationId: partnerOrg })).agent
+    const list = await partner.get('/tasks')
+    assert.match(textOf(list, '[data-testid=tasks]'), /Health visitor to visit the family.*Ada Fernhollow/)
+    const href = html(list)('[data-testid=tasks] a').attr('href')!
+    const page = await partner.get(href)
+    const task = textOf(page, '[data-testid=task]')
+    assert.match(task, /Ada Fernhollow[\s\S]*Weekly CME officer meeting, 26 November 2026[\s\S]*Joint home visit with health this week/)
+    assert.doesNotMatch(textOf(page, 'main'), /Not seen at school this term/, 'the referral concern is not part of the task')
+    assert.equal((await partner.get(`/children/${(await caseOf('Fernhollow')).childId}`)).statusCode, 403)
+    assert.equal((await one(sql<{ n: number }>`select count(*)::int as n from audit_event where action = 'task.viewed'`))!.n, 1)
+
+    const elsewhere = await inTenant(async (tx) => (await sql<{ id: string }>`insert into organisation (local_authority_id, name, kind) values (${t.la.id}, 'Another Agency', 'voluntary_sector') returning id`.execute(tx)).rows[0].id)
+    const stranger = (await t.signedIn(['partner_practitioner'], { organisationId: elsewhere })).agent
+    assert.equal((await stranger.get(href)).statusCode, 404)
+    assert.equal((await stranger.post(href, { kind: 'done', note: 'Not mine', version: '1' })).statusCode, 404)
+
+    const version = html(page)('input[name=version]').attr('value')!
+    assert.equal((await partner.post(href, { kind: 'progress', note: '', version })).statusCode, 400)
+    assert.equal((await partner.post(href, { kind: 'progress', note: 'Visit booked for Friday', version })).statusCode, 303)
+    assert.equal((await partner.post(href, { kind: 'done', note: 'Stale form', version })).statusCode, 409)
+    const fresh = html(await partner.get(href))('input[name=version]').attr('value')!
+    assert.equal((await partner.post(href, { kind: 'done', note: 'Visited; the family has moved to Elsewhere', version: fresh })).statusCode, 303)
+    const child = textOf(await officer.get(`/children/${(await caseOf('Fernhollow')).childId}`), 'main')
+    assert.match(child, /Progress on “Health visitor to visit the family”: Visit booked for Friday/)
+    assert.match(child, /Action done: Health visitor to visit the family\. Visited; the family has moved to Elsewhere/)
+  })
+
   it('will not close with an undecided item or without a quorum, then carries "not discussed" to the next meeting', async () => {
     let res = await officer.post(`/meetings/${meetingId}/close`, {})
     assert.equal(res.statusCode, 400)
