@@ -8,17 +8,19 @@ import { addTerm } from '../../src/modules/calendar/service.ts'
 import { testApp, type TestApp } from '../helpers/test-app.ts'
 import { launchBrowser, signedInPage, visit } from '../helpers/browser.ts'
 
-describe('meeting journey: an officer refers a case, the chair runs the meeting and approves the minutes, the next agenda shows what is still open', () => {
+describe('meeting journey: an officer refers a case, the chair runs the meeting and approves the minutes, the partner updates the action, the next agenda shows what is still open', () => {
   let t: TestApp
   let browser: Browser
   let base: string
+  let policeId: string
   const cleanups: (() => Promise<void>)[] = []
 
   before(async () => {
     t = await testApp({ after: (fn: () => Promise<void>) => void cleanups.push(fn) })
     t.clock.now = new Date('2026-11-25T10:00:00Z')
     await addTerm(t.database.db, { laId: t.la.id, userId: null, label: 'test', ip: null }, { name: 'Autumn term 2026', startsOn: '2026-09-02', endsOn: '2026-12-18' }, t.clock.now)
-    await withTenant(t.database.db, { laId: t.la.id }, (tx) => sql`insert into organisation (local_authority_id, name, kind) values (${t.la.id}, 'Northmoor Police Safeguarding Hub', 'police')`.execute(tx))
+    policeId = await withTenant(t.database.db, { laId: t.la.id }, async (tx) => (await sql<{ id: string }>`insert into organisation (local_authority_id, name, kind)
+      values (${t.la.id}, 'Northmoor Police Safeguarding Hub', 'police') returning id`.execute(tx)).rows[0].id)
     await t.app.listen({ port: 0, host: '127.0.0.1' })
     base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`
     browser = await launchBrowser()
@@ -95,6 +97,19 @@ describe('meeting journey: an officer refers a case, the chair runs the meeting 
     await chairPage.getByTestId('approve').click()
     await visit(chairPage, 'Minutes, 26 November 2026', 'approved minutes')
     assert.match(await chairPage.locator('main').textContent() ?? '', /Minutes approved[\s\S]*Decision: Joint visit with the police safeguarding hub[\s\S]*Action: Police to visit the address/)
+
+    // The partner signs in, sees the task and the minimum of the record, and sends an update.
+    const partner = await t.signedIn(['partner_practitioner'], { organisationId: policeId })
+    const { page: partnerPage } = await signedInPage(browser, base, partner.agent.cookies.lantern_session)
+    await partnerPage.goto(`${base}/`)
+    await partnerPage.getByRole('link', { name: 'Your tasks', exact: true }).click()
+    await visit(partnerPage, 'Your tasks', 'partner tasks')
+    await partnerPage.getByRole('link', { name: 'Police to visit the address with the CME officer' }).click()
+    await visit(partnerPage, 'Police to visit the address with the CME officer', 'partner task')
+    await partnerPage.getByLabel('Not yet: this is an update').check()
+    await partnerPage.getByLabel('What has happened').fill('Visit arranged with the CME officer for Friday morning')
+    await partnerPage.getByTestId('update-task').click()
+    await visit(partnerPage, 'Your tasks', 'partner tasks after the update')
 
     // The action is still open and falls due by the next meeting: the next agenda shows it.
     await chairPage.goto(`${base}/meetings`)
