@@ -108,13 +108,29 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       check (outcome is distinct from 'decided' or decision is not null)
     );
 
+    -- A correction to approved minutes: the minutes stay as approved, and the amendment is shown with them.
+    create table meeting_amendment (
+      local_authority_id uuid not null,
+      id uuid not null default gen_random_uuid(),
+      meeting_id uuid not null,
+      item_id uuid,
+      correction text not null check (length(correction) between 1 and 4000),
+      reason text not null check (length(reason) between 1 and 1000),
+      made_by_label text not null,
+      made_at timestamptz not null,
+      primary key (local_authority_id, id),
+      foreign key (local_authority_id, meeting_id) references meeting(local_authority_id, id),
+      foreign key (local_authority_id, item_id) references meeting_item(local_authority_id, id)
+    );
+
     alter table case_action add column meeting_item_id uuid;
     alter table case_action add constraint case_action_meeting_item_fk foreign key (local_authority_id, meeting_item_id) references meeting_item(local_authority_id, id);
     create index case_action_meeting_item_idx on case_action (local_authority_id, meeting_item_id) where meeting_item_id is not null;
   `.execute(db)
-  for (const table of ['meeting_series', 'meeting_series_member', 'meeting', 'meeting_attendance', 'panel_referral', 'meeting_item']) {
+  for (const table of ['meeting_series', 'meeting_series_member', 'meeting', 'meeting_attendance', 'panel_referral', 'meeting_item', 'meeting_amendment']) {
     await enableTenantIsolation(db, table)
   }
   await sql`grant select, insert, update on meeting_series, meeting, meeting_attendance, panel_referral, meeting_item to lantern_app`.execute(db)
   await sql`grant select, insert, delete on meeting_series_member to lantern_app`.execute(db)
+  await sql`grant select, insert on meeting_amendment to lantern_app`.execute(db)
 }

@@ -70,3 +70,9 @@ export const itemForm = (today: string, calendar: Calendar) => z.object({
 })
 
 export const attendanceStatus = z.enum(['present', 'apologies', 'absent'])
+
+export const amendForm = z.object({
+  itemId: z.string().optional().transform((v) => v || undefined).refine((v) => v === undefined || /^[0-9a-f-]{36}$/.test(v), { error: 'Select an item from the list' }),
+  correction: text('Enter the correction', 4000, 'Keep the correction to 4000 characters or fewer'),
+  reason: text('Enter why the minutes need correcting', 1000, 'Keep the reason to 1000 characters or fewer'),
+})

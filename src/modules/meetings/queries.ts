@@ -260,3 +260,39 @@ export async function caseBarriers(tx: Db, caseId: string): Promise<{ kind: stri
       resolved_on is not null as resolved from placement_barrier where case_id = ${caseId} order by occurred_on desc`.execute(tx)
   return rows
 }
+
+export type Amendment = { id: string; itemId: string | null; childName: string | null; correction: string; reason: string; madeByLabel: string; madeAt: Date }
+
+export async function listAmendments(tx: Db, meetingId: string): Promise<Amendment[]> {
+  const { rows } = await sql<Amendment>`select a.id, a.item_id as "itemId", ch.forename || ' ' || ch.surname as "childName", a.correction, a.reason,
+      a.made_by_label as "madeByLabel", a.made_at as "madeAt"
+    from meeting_amendment a left join meeting_item i on i.local_authority_id = a.local_authority_id and i.id = a.item_id
+    left join child ch on ch.local_authority_id = i.local_authority_id and ch.id = i.child_id
+    where a.meeting_id = ${meetingId} order by a.made_at`.execute(tx)
+  return rows
+}
+
+export async function insertAmendment(tx: Db, laId: string, a: { meetingId: string; itemId: string | null; correction: string; reason: string; byLabel: string }, now: Date): Promise<void> {
+  await sql`insert into meeting_amendment (local_authority_id, meeting_id, item_id, correction, reason, made_by_label, made_at)
+    values (${laId}, ${a.meetingId}, ${a.itemId}, ${a.correction}, ${a.reason}, ${a.byLabel}, ${now})`.execute(tx)
+}
+
+export async function memberEmails(tx: Db, seriesId: string): Promise<string[]> {
+  const { rows } = await sql<{ email: string }>`select u.email from meeting_series_member m join app_user u on u.local_authority_id = m.local_authority_id and u.id = m.user_id
+    where m.series_id = ${seriesId} and u.status = 'active'`.execute(tx)
+  return rows.map((r) => r.email)
+}
+
+export type ActionLogRow = { childName: string; title: string; ownerLabel: string; dueOn: string; priority: string; status: string; outcome: string | null; decision: string | null }
+
+/** Every action set at a meeting, for its action log. */
+export async function actionLog(tx: Db, meetingId: string): Promise<ActionLogRow[]> {
+  const { rows } = await sql<ActionLogRow>`select ch.forename || ' ' || ch.surname as "childName", a.title, coalesce(u.display_name, o.name) as "ownerLabel",
+      a.due_on::text as "dueOn", a.priority, a.status, a.outcome, i.decision
+    from case_action a join meeting_item i on i.local_authority_id = a.local_authority_id and i.id = a.meeting_item_id
+    join child ch on ch.local_authority_id = a.local_authority_id and ch.id = a.child_id
+    left join app_user u on u.local_authority_id = a.local_authority_id and u.id = a.owner_user_id
+    left join organisation o on o.local_authority_id = a.local_authority_id and o.id = a.owner_organisation_id
+    where i.meeting_id = ${meetingId} order by i.position, a.created_at`.execute(tx)
+  return rows
+}

@@ -6,12 +6,14 @@ import { isUuid } from '../../platform/ids.ts'
 import { NotFound } from '../../platform/errors.ts'
 import { loadCalendarInTx } from '../calendar/service.ts'
 import { formatDate } from '../../platform/views.ts'
+import { csvLine } from '../../platform/csv.ts'
+import { SEND_EMAIL_JOB } from '../../platform/mail.ts'
 import { ownerChoices } from '../actions/queries.ts'
 import { findCaseSummary } from '../register/case-queries.ts'
 import { ORGANISE, TAKE_PART } from './policy.ts'
-import { attendanceStatus, itemForm, meetingForm, referForm, removeForm, RULE_LABELS, rulesForm, seriesForm } from './forms.ts'
+import { amendForm, attendanceStatus, itemForm, meetingForm, referForm, removeForm, RULE_LABELS, rulesForm, seriesForm } from './forms.ts'
 import {
-  approveMinutes, changeAgenda, changeRules, closeMeeting, createSeries, DEFAULT_RULES, getItem, getSeries, KIND_LABELS, listAllSeries, peopleAndSeries,
+  amendMinutes, approveMinutes, changeAgenda, exportActionLog, changeRules, closeMeeting, createSeries, DEFAULT_RULES, getItem, getSeries, KIND_LABELS, listAllSeries, peopleAndSeries,
   planMeeting, recordAttendance, recordItemOutcome, referToMeeting, viewMeeting,
 } from './service.ts'
 import type { AgendaRules } from './queries.ts'
@@ -117,8 +119,28 @@ export function meetingRoutes(deps: Deps): FastifyPluginAsync {
     })
     app.post('/meetings/:id/approve', part, async (request, reply) => {
       parseForm(noFields, request.body)
-      await approveMinutes(deps.db, request.user!, request.ip, param(request), deps.now())
+      await approveMinutes(deps.db, request.user!, request.ip, param(request), deps.config.baseUrl, deps.now())
+      await deps.jobs.send(SEND_EMAIL_JOB)
       return reply.redirect(`/meetings/${param(request)}?approved=1`, 303)
+    })
+
+    app.post('/meetings/:id/amendments', part, async (request, reply) => {
+      const body = request.body as Record<string, unknown>
+      const form = parseForm(amendForm, body)
+      if (!form.ok) {
+        const data = await viewMeeting(deps.db, request.user!, request.ip, param(request), deps.now())
+        return reply.page('meetings/views/meeting.njk', { title: `${data.meeting.seriesName}, ${formatDate(data.meeting.heldOn)}`, ...data, stateLabels: STATE_LABELS,
+          backLink: `/meetings/series/${data.meeting.seriesId}`, errors: form.errors, values: body }, 400)
+      }
+      await amendMinutes(deps.db, request.user!, request.ip, param(request), form.value, deps.now())
+      return reply.redirect(`/meetings/${param(request)}?saved=1#amendments`, 303)
+    })
+    app.get('/meetings/:id/actions.csv', part, async (request, reply) => {
+      const { meeting, rows } = await exportActionLog(deps.db, request.user!, request.ip, param(request), deps.now())
+      const head = ['Child', 'Decision', 'Action', 'Owner', 'Due', 'Priority', 'Status', 'Outcome']
+      const body = csvLine(head) + rows.map((r) => csvLine([r.childName, r.decision, r.title, r.ownerLabel, r.dueOn, r.priority, r.status, r.outcome])).join('')
+      return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="actions-${meeting.heldOn}.csv"`)
+        .header('cache-control', 'no-store').send(`\ufeff${body}`)
     })
 
     const itemPage = async (request: FastifyRequest, reply: FastifyReply, values?: Record<string, unknown>, errors?: FormErrors, status = 200) => {

@@ -3,6 +3,7 @@ import { recordAudit } from '../../platform/audit.ts'
 import { actorFor, actorLabel } from '../../platform/actor.ts'
 import { Conflict, Forbidden, NotFound } from '../../platform/errors.ts'
 import type { CurrentUser } from '../../platform/access.ts'
+import { queueEmail } from '../../platform/mail.ts'
 import { insertChildEvent } from '../register/queries.ts'
 import { lockCase } from '../register/case-queries.ts'
 import { missingClock } from '../register/clock.ts'
@@ -108,7 +109,7 @@ export async function planMeeting(db: Db, user: CurrentUser, ip: string, seriesI
   })
 }
 
-export type MeetingPage = { meeting: q.Meeting; series: q.Series; items: q.Item[]; attendance: q.Attendance[]; actions: Record<string, ActionRow[]>; isChair: boolean }
+export type MeetingPage = { meeting: q.Meeting; series: q.Series; items: q.Item[]; attendance: q.Attendance[]; actions: Record<string, ActionRow[]>; isChair: boolean; amendments: q.Amendment[] }
 
 /** The meeting with its agenda. The agenda names children, so each view is audited. */
 export async function viewMeeting(db: Db, user: CurrentUser, ip: string, id: string, now: Date): Promise<MeetingPage> {
@@ -120,7 +121,7 @@ export async function viewMeeting(db: Db, user: CurrentUser, ip: string, id: str
     const actions: Record<string, ActionRow[]> = {}
     for (const a of await listActionsForMeetingItems(tx, items.map((i) => i.id))) (actions[a.meetingItemId] ??= []).push(a)
     await recordAudit(tx, actorFor(user, ip), { action: 'meeting.viewed', recordType: 'meeting', recordId: id }, now)
-    return { meeting, series, items, attendance: await q.listAttendance(tx, id, meeting.seriesId), actions, isChair: user.id === series.chairUserId }
+    return { meeting, series, items, attendance: await q.listAttendance(tx, id, meeting.seriesId), actions, isChair: user.id === series.chairUserId, amendments: await q.listAmendments(tx, id) }
   })
 }
 
@@ -224,14 +225,47 @@ export async function closeMeeting(db: Db, user: CurrentUser, ip: string, meetin
   })
 }
 
-export async function approveMinutes(db: Db, user: CurrentUser, ip: string, meetingId: string, now: Date): Promise<void> {
+/** Only the chair approves; approval circulates the minutes to the members as a link (the email names no child). */
+export async function approveMinutes(db: Db, user: CurrentUser, ip: string, meetingId: string, baseUrl: string, now: Date): Promise<void> {
   await withTenant(db, tenant(user), async (tx) => {
     const meeting = await q.findMeeting(tx, meetingId, { lock: true })
     if (!meeting) throw new NotFound()
     requireChair(user, meeting.chairUserId)
     if (meeting.state !== 'closed') throw new Conflict(meeting.state === 'approved' ? 'These minutes are already approved' : 'Close the meeting before approving its minutes')
     await q.setMeetingState(tx, meetingId, 'approved', now, user.id)
+    const when = meeting.heldOn.split('-').reverse().join('/')
+    for (const to of await q.memberEmails(tx, meeting.seriesId)) {
+      await queueEmail(tx, user.laId, { to, subject: 'Lantern: meeting minutes approved',
+        body: `The minutes of the ${meeting.seriesName} on ${when} have been approved.\n\nSign in to Lantern to read them: ${baseUrl}/meetings/${meetingId}` })
+    }
     await recordAudit(tx, actorFor(user, ip), { action: 'meeting.minutes_approved', recordType: 'meeting', recordId: meetingId }, now)
+  })
+}
+
+/** Approved minutes never change: a correction is an amendment with its reason, shown with them. */
+export async function amendMinutes(db: Db, user: CurrentUser, ip: string, meetingId: string, input: { itemId?: string; correction: string; reason: string }, now: Date): Promise<void> {
+  await withTenant(db, tenant(user), async (tx) => {
+    const meeting = await q.findMeeting(tx, meetingId, { lock: true })
+    if (!meeting) throw new NotFound()
+    if (meeting.state !== 'approved') throw new Conflict('Only approved minutes take amendments. Change the record itself until the chair approves it')
+    const item = input.itemId ? await q.findItem(tx, input.itemId) : undefined
+    if (input.itemId && (!item || item.meetingId !== meetingId)) throw new NotFound()
+    await q.insertAmendment(tx, user.laId, { meetingId, itemId: item?.id ?? null, correction: input.correction, reason: input.reason, byLabel: actorLabel(user) }, now)
+    if (item) {
+      await insertChildEvent(tx, user.laId, { childId: item.childId, caseId: item.caseId, occurredAt: now, kind: 'meeting', actorUserId: user.id, actorLabel: actorLabel(user),
+        summary: `Minutes of the ${meeting.seriesName}, ${meeting.heldOn.split('-').reverse().join('/')}, amended: ${input.correction}. Reason: ${input.reason}` })
+    }
+    await recordAudit(tx, actorFor(user, ip), { action: 'meeting.minutes_amended', recordType: 'meeting', recordId: meetingId, reason: input.reason }, now)
+  })
+}
+
+export async function exportActionLog(db: Db, user: CurrentUser, ip: string, meetingId: string, now: Date) {
+  return withTenant(db, tenant(user), async (tx) => {
+    const meeting = await q.findMeeting(tx, meetingId)
+    if (!meeting) throw new NotFound()
+    const rows = await q.actionLog(tx, meetingId)
+    await recordAudit(tx, actorFor(user, ip), { action: 'meeting.action_log_exported', recordType: 'meeting', recordId: meetingId, details: { rows: rows.length } }, now)
+    return { meeting, rows }
   })
 }
 
