@@ -182,9 +182,25 @@ export async function markReferralsTaken(tx: Db, ids: string[], meetingId: strin
   if (ids.length) await sql`update panel_referral set meeting_id = ${meetingId} where id in (${sql.join(ids)})`.execute(tx)
 }
 
-export async function insertReferral(tx: Db, laId: string, r: { seriesId: string; caseId: string; childId: string; reason: string; byLabel: string }, now: Date): Promise<void> {
-  await sql`insert into panel_referral (local_authority_id, series_id, case_id, child_id, reason, referred_by_label, created_at)
-    values (${laId}, ${r.seriesId}, ${r.caseId}, ${r.childId}, ${r.reason}, ${r.byLabel}, ${now})`.execute(tx)
+export async function insertReferral(tx: Db, laId: string, r: { seriesId: string; caseId: string; childId: string; reason: string; byLabel: string; meetingId: string | null }, now: Date): Promise<void> {
+  await sql`insert into panel_referral (local_authority_id, series_id, case_id, child_id, reason, referred_by_label, created_at, meeting_id)
+    values (${laId}, ${r.seriesId}, ${r.caseId}, ${r.childId}, ${r.reason}, ${r.byLabel}, ${now}, ${r.meetingId})`.execute(tx)
+}
+
+/** The series' next meeting still to be held, whose agenda can still change. */
+export async function nextPlannedMeeting(tx: Db, seriesId: string, today: string): Promise<{ id: string; heldOn: string } | undefined> {
+  const { rows } = await sql<{ id: string; heldOn: string }>`select id, to_char(held_on, 'YYYY-MM-DD') as "heldOn" from meeting
+    where series_id = ${seriesId} and state = 'planned' and held_on >= ${today} order by held_on limit 1 for update`.execute(tx)
+  return rows[0]
+}
+
+/** Puts a case at the end of a planned agenda, or adds the reason if it is already there. */
+export async function addToAgenda(tx: Db, laId: string, meetingId: string, c: { caseId: string; childId: string; reason: string }): Promise<void> {
+  const { rows } = await sql<{ id: string }>`update meeting_item set reasons = reasons || '; ' || ${c.reason}, removed_reason = null, version = version + 1
+    where meeting_id = ${meetingId} and case_id = ${c.caseId} returning id`.execute(tx)
+  if (rows.length) return
+  await sql`insert into meeting_item (local_authority_id, meeting_id, case_id, child_id, position, reasons)
+    values (${laId}, ${meetingId}, ${c.caseId}, ${c.childId}, (select coalesce(max(position), 0) + 1 from meeting_item where meeting_id = ${meetingId}), ${c.reason})`.execute(tx)
 }
 
 export type Item = {

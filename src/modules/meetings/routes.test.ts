@@ -150,6 +150,9 @@ describe('CME meetings: agendas that build themselves, decisions that reach the 
     const agenda = textOf(page, '[data-testid=agenda]')
     assert.match(agenda, /Bea Cindermoss.*Not discussed at the last meeting/)
     assert.doesNotMatch(agenda, /Cal Dunmere/, 'a decided case that meets no rule does not come back')
+    // A referral once the next meeting is planned goes straight onto its agenda.
+    await officer.post(`/cases/${(await caseOf('Dunmere')).id}/refer-to-meeting`, { seriesId, reason: 'New information from the school' })
+    assert.match(textOf(await officer.get(next.headers.location as string), '[data-testid=agenda]'), /Cal Dunmere.*Referred to the panel by .*New information from the school/)
   })
 
   it('has minutes that only the chair approves, and that are read only afterwards', async () => {

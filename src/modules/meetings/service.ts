@@ -276,9 +276,13 @@ export async function referToMeeting(db: Db, user: CurrentUser, ip: string, case
     if (c.closedAt) throw new Conflict('This case is closed. Reopen it before referring it to a meeting')
     const series = await q.findSeries(tx, input.seriesId)
     if (!series) throw new NotFound()
-    await q.insertReferral(tx, user.laId, { seriesId: series.id, caseId, childId: c.childId, reason: input.reason, byLabel: actorLabel(user) }, now)
+    // A meeting already planned takes the case at once; otherwise the next one to be planned picks it up.
+    const next = await q.nextPlannedMeeting(tx, series.id, now.toISOString().slice(0, 10))
+    const reason = `Referred to the panel by ${actorLabel(user)}: ${input.reason}`
+    if (next) await q.addToAgenda(tx, user.laId, next.id, { caseId, childId: c.childId, reason })
+    await q.insertReferral(tx, user.laId, { seriesId: series.id, caseId, childId: c.childId, reason: input.reason, byLabel: actorLabel(user), meetingId: next?.id ?? null }, now)
     await insertChildEvent(tx, user.laId, { childId: c.childId, caseId, occurredAt: now, kind: 'meeting', actorUserId: user.id, actorLabel: actorLabel(user),
-      summary: `Referred to the ${series.name}: ${input.reason}` })
+      summary: `Referred to the ${series.name}${next ? ` for ${next.heldOn.split('-').reverse().join('/')}` : ''}: ${input.reason}` })
     await recordAudit(tx, actorFor(user, ip), { action: 'meeting.case_referred', recordType: 'child', recordId: c.childId, details: { caseId, seriesId: series.id } }, now)
     return c.childId
   })
