@@ -157,7 +157,15 @@ describe('CME meetings: agendas that build themselves, decisions that reach the 
 
   it('has minutes that only the chair approves, and that are read only afterwards', async () => {
     assert.equal((await officer.post(`/meetings/${meetingId}/approve`, {})).statusCode, 403)
+    assert.equal((await officer.get(`/meetings/${meetingId}/minutes.pdf`)).statusCode, 409, 'no minutes PDF before approval')
+    const agendaPdf = await officer.get(`/meetings/${meetingId}/agenda.pdf`)
+    assert.equal(agendaPdf.headers['content-type'], 'application/pdf')
+    assert.equal(agendaPdf.rawPayload.subarray(0, 5).toString(), '%PDF-')
     assert.equal((await chair.post(`/meetings/${meetingId}/approve`, {})).statusCode, 303)
+    const minutesPdf = await chair.get(`/meetings/${meetingId}/minutes.pdf`)
+    assert.equal(minutesPdf.statusCode, 200)
+    assert.ok(minutesPdf.rawPayload.length > 1000)
+    assert.equal((await one(sql<{ n: number }>`select count(*)::int as n from audit_event where action = 'meeting.pdf_exported'`))!.n, 2)
     const page = await chair.get(`/meetings/${meetingId}`)
     assert.match(textOf(page, 'main'), /Minutes approved.*read only/)
     const ada = await itemId('Fernhollow')

@@ -3,7 +3,8 @@ import type { Deps } from '../../app.ts'
 import { withTenant } from '../../platform/db.ts'
 import { formError, noFields, parseForm, withDates, type FormErrors } from '../../platform/forms.ts'
 import { isUuid } from '../../platform/ids.ts'
-import { NotFound } from '../../platform/errors.ts'
+import { Conflict, NotFound } from '../../platform/errors.ts'
+import { meetingPdf } from './pdf.ts'
 import { loadCalendarInTx } from '../calendar/service.ts'
 import { formatDate } from '../../platform/views.ts'
 import { csvLine } from '../../platform/csv.ts'
@@ -14,7 +15,7 @@ import { ORGANISE, TAKE_PART } from './policy.ts'
 import { amendForm, attendanceStatus, itemForm, meetingForm, referForm, removeForm, RULE_LABELS, rulesForm, seriesForm } from './forms.ts'
 import {
   amendMinutes, approveMinutes, changeAgenda, exportActionLog, changeRules, closeMeeting, createSeries, DEFAULT_RULES, getItem, getSeries, KIND_LABELS, listAllSeries, peopleAndSeries,
-  planMeeting, recordAttendance, recordItemOutcome, referToMeeting, viewMeeting,
+  planMeeting, recordAttendance, recordPdfExport, recordItemOutcome, referToMeeting, viewMeeting,
 } from './service.ts'
 import type { AgendaRules } from './queries.ts'
 
@@ -134,6 +135,18 @@ export function meetingRoutes(deps: Deps): FastifyPluginAsync {
       }
       await amendMinutes(deps.db, request.user!, request.ip, param(request), form.value, deps.now())
       return reply.redirect(`/meetings/${param(request)}?saved=1#amendments`, 303)
+    })
+    // The agenda pack at any time; the minutes once approved. Each copy is an export of children's details, so audited.
+    app.get('/meetings/:id/:kind.pdf', part, async (request, reply) => {
+      const kind = (request.params as Record<string, string>).kind
+      if (kind !== 'agenda' && kind !== 'minutes') throw new NotFound()
+      const data = await viewMeeting(deps.db, request.user!, request.ip, param(request), deps.now())
+      if (kind === 'minutes' && data.meeting.state !== 'approved') throw new Conflict('The minutes can be downloaded once the chair has approved them')
+      const user = request.user!
+      const pdf = await meetingPdf(kind, data, user.laName, { name: user.displayName, organisation: user.organisationName, at: deps.now() })
+      await recordPdfExport(deps.db, user, request.ip, data.meeting.id, kind, deps.now())
+      return reply.header('content-type', 'application/pdf').header('content-disposition', `attachment; filename="${kind}-${data.meeting.heldOn}.pdf"`)
+        .header('cache-control', 'no-store').send(pdf)
     })
     app.get('/meetings/:id/actions.csv', part, async (request, reply) => {
       const { meeting, rows } = await exportActionLog(deps.db, request.user!, request.ip, param(request), deps.now())

@@ -294,3 +294,7 @@ export async function listAllSeries(db: Db, user: CurrentUser, today: string) {
 export async function peopleAndSeries(db: Db, user: CurrentUser) {
   return withTenant(db, tenant(user), async (tx) => ({ people: await q.listPeople(tx), series: await q.seriesChoices(tx) }))
 }
+
+export async function recordPdfExport(db: Db, user: CurrentUser, ip: string, meetingId: string, kind: 'agenda' | 'minutes', now: Date): Promise<void> {
+  await withTenant(db, tenant(user), (tx) => recordAudit(tx, actorFor(user, ip), { action: 'meeting.pdf_exported', recordType: 'meeting', recordId: meetingId, details: { kind } }, now))
+}
