@@ -180,6 +180,7 @@ const EXPECTED: Record<string, Rule> = {
   'POST /meetings/:id/amendments': ['cme_officer', 'panel_member'],
   'GET /meetings/:id/actions.csv': ['cme_officer', 'panel_member'],
   'GET /meetings/:id/:kind.pdf': ['cme_officer', 'panel_member'],
+  'GET /meetings/:id/statistics': ['cme_officer', 'panel_member'],
   'GET /meetings/:id/items/:itemId': ['cme_officer', 'panel_member'],
   'POST /meetings/:id/items/:itemId': ['cme_officer', 'panel_member'],
   'POST /meetings/:id/items/:itemId/remove': ['cme_officer', 'panel_member'],

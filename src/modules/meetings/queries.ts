@@ -312,3 +312,19 @@ export async function actionLog(tx: Db, meetingId: string): Promise<ActionLogRow
     where i.meeting_id = ${meetingId} order by i.position, a.created_at`.execute(tx)
   return rows
 }
+
+/** What changed on the register between two days: cases opened and cases closed as resolved. */
+export async function casesOpenedAndResolved(tx: Db, from: string, to: string): Promise<{ opened: number; resolved: number }> {
+  const { rows } = await sql<{ opened: number; resolved: number }>`select
+      (select count(*)::int from cme_case where opened_at >= ${from}::date and opened_at < ${to}::date + 1) as opened,
+      (select count(*)::int from cme_case where closed_at >= ${from}::date and closed_at < ${to}::date + 1) as resolved`.execute(tx)
+  return rows[0]
+}
+
+/** Actions that fell due between two days, and how many of them were done by their due date. */
+export async function actionsDueAndOnTime(tx: Db, from: string, to: string): Promise<{ due: number; onTime: number }> {
+  const { rows } = await sql<{ due: number; onTime: number }>`select count(*)::int as due,
+      count(*) filter (where status = 'done' and (completed_at at time zone 'Europe/London')::date <= due_on)::int as "onTime"
+    from case_action where due_on >= ${from}::date and due_on <= ${to}::date and status <> 'cancelled'`.execute(tx)
+  return rows[0]
+}

@@ -190,6 +190,17 @@ describe('CME meetings: agendas that build themselves, decisions that reach the 
     assert.ok(audit!.n >= 8)
   })
 
+  it('has a statistics pack: the register as the DfE return counts it, what changed, and actions done on time', async () => {
+    const page = await officer.get(`/meetings/${meetingId}/statistics`)
+    assert.equal(page.statusCode, 200)
+    const headline = textOf(page, '[data-testid=headline]')
+    assert.match(headline, /Children on the register 3 New cases 3 Cases closed 0 Actions due 1 Done by their due date 0 \(0%\)/)
+    // The one action due so far is the MASH escalation for the child with a protection plan, still open.
+    assert.equal(html(page)('svg[role=img]').length, 4)
+    assert.match(textOf(page, 'main'), /Length of time missing education[\s\S]*Sex[\s\S]*Female[\s\S]*3/)
+    assert.doesNotMatch(textOf(page, 'main'), /Fernhollow|Cindermoss|Dunmere/, 'counts only')
+  })
+
   it('keeps other LAs out', async () => {
     const other = await t.addAuthority('993', 'Distant Council')
     const outsider = (await t.signedIn(['cme_officer'], { laId: other.id })).agent

@@ -15,7 +15,7 @@ import { ORGANISE, TAKE_PART } from './policy.ts'
 import { amendForm, attendanceStatus, itemForm, meetingForm, referForm, removeForm, RULE_LABELS, rulesForm, seriesForm } from './forms.ts'
 import {
   amendMinutes, approveMinutes, changeAgenda, exportActionLog, changeRules, closeMeeting, createSeries, DEFAULT_RULES, getItem, getSeries, KIND_LABELS, listAllSeries, peopleAndSeries,
-  planMeeting, recordAttendance, recordPdfExport, recordItemOutcome, referToMeeting, viewMeeting,
+  planMeeting, recordAttendance, recordPdfExport, statisticsPack, recordItemOutcome, referToMeeting, viewMeeting,
 } from './service.ts'
 import type { AgendaRules } from './queries.ts'
 
@@ -147,6 +147,10 @@ export function meetingRoutes(deps: Deps): FastifyPluginAsync {
       await recordPdfExport(deps.db, user, request.ip, data.meeting.id, kind, deps.now())
       return reply.header('content-type', 'application/pdf').header('content-disposition', `attachment; filename="${kind}-${data.meeting.heldOn}.pdf"`)
         .header('cache-control', 'no-store').send(pdf)
+    })
+    app.get('/meetings/:id/statistics', part, async (request, reply) => {
+      const pack = await statisticsPack(deps.db, request.user!, param(request), deps.now())
+      return reply.page('meetings/views/statistics.njk', { title: `Statistics for the ${pack.meeting.seriesName}, ${formatDate(pack.meeting.heldOn)}`, pack, backLink: `/meetings/${pack.meeting.id}` })
     })
     app.get('/meetings/:id/actions.csv', part, async (request, reply) => {
       const { meeting, rows } = await exportActionLog(deps.db, request.user!, request.ip, param(request), deps.now())

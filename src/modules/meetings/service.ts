@@ -10,6 +10,8 @@ import { missingClock } from '../register/clock.ts'
 import { loadCalendarInTx } from '../calendar/service.ts'
 import { insertAction, listActionsForMeetingItems, findAction, type ActionRow } from '../actions/queries.ts'
 import type { ActionInput } from '../actions/service.ts'
+import { countChart } from '../reports/chart.ts'
+import { previewDfeReturnInTx } from '../reports/service.ts'
 import * as q from './queries.ts'
 
 // Meetings whose agenda builds itself from the register, where every decision becomes a dated, owned
@@ -297,4 +299,35 @@ export async function peopleAndSeries(db: Db, user: CurrentUser) {
 
 export async function recordPdfExport(db: Db, user: CurrentUser, ip: string, meetingId: string, kind: 'agenda' | 'minutes', now: Date): Promise<void> {
   await withTenant(db, tenant(user), (tx) => recordAudit(tx, actorFor(user, ip), { action: 'meeting.pdf_exported', recordType: 'meeting', recordId: meetingId, details: { kind } }, now))
+}
+
+export type StatisticsPack = {
+  meeting: q.Meeting; on: string; since: string | null; total: number; measures: { measure: string; rows: { category: string; count: number }[]; chart: string }[]
+  opened: number; resolved: number; actionsDue: number; actionsOnTime: number
+}
+
+/**
+ * A formal panel's statistics for its date: the register as the DfE return counts it (size, time missing
+ * in the DfE bands, reasons, sex, year group), what changed since the last panel, and actions done on time.
+ * Counts only: nothing names a child.
+ */
+export async function statisticsPack(db: Db, user: CurrentUser, meetingId: string, now: Date): Promise<StatisticsPack> {
+  return withTenant(db, tenant(user), async (tx) => {
+    const meeting = await q.findMeeting(tx, meetingId)
+    if (!meeting) throw new NotFound()
+    const today = now.toISOString().slice(0, 10)
+    // A panel that has not happened yet is given today's figures.
+    const on = meeting.heldOn < today ? meeting.heldOn : today
+    const previous = await q.previousMeeting(tx, meeting.seriesId, meeting.heldOn)
+    const register = await previewDfeReturnInTx(tx, on)
+    const since = previous?.heldOn ?? null
+    const from = since ?? new Date(Date.parse(`${on}T00:00:00Z`) - 91 * 86_400_000).toISOString().slice(0, 10)
+    const change = await q.casesOpenedAndResolved(tx, from, on)
+    const actions = await q.actionsDueAndOnTime(tx, from, on)
+    return {
+      meeting, on, since, total: register.total, opened: change.opened, resolved: change.resolved, actionsDue: actions.due, actionsOnTime: actions.onTime,
+      measures: register.measures.slice(1).map((m, i) => ({ ...m, chart: countChart({ id: `pack-${i}`, title: m.measure,
+        description: m.rows.filter((r) => r.count).map((r) => `${r.category}: ${r.count}`).join('; ') || 'No children', rows: m.rows.map((r) => ({ label: r.category, value: r.count })) }) })),
+    }
+  })
 }

@@ -72,3 +72,24 @@ export function openCasesChart(weeks: { endsOn: string; open: number }[]): strin
     bars: weeks.map((w) => ({ label: `Week to ${long(w.endsOn)}`, axisLabel: shortDate.format(new Date(`${w.endsOn}T00:00:00Z`)), value: w.open })),
   })
 }
+
+/** Counts by category as horizontal bars, each labelled with its category and count (for a panel's statistics pack). */
+export function countChart(opts: { id: string; title: string; description: string; rows: { label: string; value: number }[] }): string {
+  const width = 760
+  const rowHeight = 28
+  const labelWidth = 260
+  const plot = { left: labelWidth + 12, right: 60, top: 8 }
+  const height = plot.top + opts.rows.length * rowHeight + 8
+  const max = Math.max(1, ...opts.rows.map((r) => r.value))
+  const x = (v: number) => plot.left + (v / max) * (width - plot.left - plot.right)
+  const parts = opts.rows.map((r, i) => {
+    const y = plot.top + i * rowHeight
+    return `<text x="${labelWidth}" y="${y + 18}" text-anchor="end">${escapeXml(r.label)}</text>`
+      + `<rect x="${plot.left}" y="${y + 4}" width="${Math.max(1, x(r.value) - plot.left).toFixed(1)}" height="${rowHeight - 10}" fill="${BLUE}"><title>${escapeXml(`${r.label}: ${r.value}`)}</title></rect>`
+      + `<text x="${(x(r.value) + 6).toFixed(1)}" y="${y + 18}">${r.value}</text>`
+  })
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" focusable="false"`
+    + ` aria-labelledby="${opts.id}-title ${opts.id}-desc" font-family="arial, sans-serif" font-size="14" fill="${BLACK}" data-testid="${opts.id}">`
+    + `<title id="${opts.id}-title">${escapeXml(opts.title)}</title><desc id="${opts.id}-desc">${escapeXml(opts.description)}</desc>`
+    + `<line x1="${plot.left}" x2="${plot.left}" y1="0" y2="${height}" stroke="${GREY}"/>${parts.join('')}</svg>`
+}

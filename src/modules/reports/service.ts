@@ -117,6 +117,11 @@ export function tallyReturn(census: string, cases: q.CensusCase[], reasons: stri
   }
 }
 
+/** The return's figures inside a caller's transaction (a panel's statistics pack uses them too). */
+export async function previewDfeReturnInTx(tx: Db, census: string): Promise<DfeReturn> {
+  return readReturn(tx, census)
+}
+
 async function readReturn(tx: Db, census: string): Promise<DfeReturn> {
   return tallyReturn(census, await q.listCmeCasesOnCensusDate(tx, census), await q.listCmeReasonLabels(tx), await loadCalendarInTx(tx))
 }
