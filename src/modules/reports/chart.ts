@@ -75,16 +75,18 @@ export function openCasesChart(weeks: { endsOn: string; open: number }[]): strin
 
 /** Counts by category as horizontal bars, each labelled with its category and count (for a panel's statistics pack). */
 export function countChart(opts: { id: string; title: string; description: string; rows: { label: string; value: number }[] }): string {
-  const width = 760
+  const width = 800
   const rowHeight = 28
-  const labelWidth = 260
+  const labelWidth = 370
   const plot = { left: labelWidth + 12, right: 60, top: 8 }
   const height = plot.top + opts.rows.length * rowHeight + 8
   const max = Math.max(1, ...opts.rows.map((r) => r.value))
   const x = (v: number) => plot.left + (v / max) * (width - plot.left - plot.right)
   const parts = opts.rows.map((r, i) => {
     const y = plot.top + i * rowHeight
-    return `<text x="${labelWidth}" y="${y + 18}" text-anchor="end">${escapeXml(r.label)}</text>`
+    // Long category names are shortened on the chart; the full name is in the bar's title and the table.
+    const shown = r.label.length > 48 ? `${r.label.slice(0, 46)}…` : r.label
+    return `<text x="${labelWidth}" y="${y + 18}" text-anchor="end">${escapeXml(shown)}</text>`
       + `<rect x="${plot.left}" y="${y + 4}" width="${Math.max(1, x(r.value) - plot.left).toFixed(1)}" height="${rowHeight - 10}" fill="${BLUE}"><title>${escapeXml(`${r.label}: ${r.value}`)}</title></rect>`
       + `<text x="${(x(r.value) + 6).toFixed(1)}" y="${y + 18}">${r.value}</text>`
   })
