@@ -190,6 +190,19 @@ describe('CME meetings: agendas that build themselves, decisions that reach the 
     assert.ok(audit!.n >= 8)
   })
 
+  it('places a formal panel once in each school term', async () => {
+    await addTerm(t.database.db, { laId: t.la.id, userId: null, label: 'test', ip: null }, { name: 'Spring term 2027', startsOn: '2027-01-05', endsOn: '2027-03-26' }, t.clock.now)
+    const created = await officer.post('/meetings/series', { name: 'CME panel', kind: 'cme_panel', schedule: 'termly', chairUserId: chairId, quorum: '1', missingSchoolDays: '20', highRisk: 'on' })
+    const panel = created.headers.location as string
+    const holiday = await officer.post(`${panel}/meetings`, dateFields('heldOn', '2026-12-28'))
+    assert.match(textOf(holiday, '.govuk-error-summary'), /meets once a term: choose a date inside a school term/)
+    assert.equal((await officer.post(`${panel}/meetings`, dateFields('heldOn', '2026-12-10'))).statusCode, 303)
+    const twice = await officer.post(`${panel}/meetings`, dateFields('heldOn', '2026-12-17'))
+    assert.match(textOf(twice, '.govuk-error-summary'), /already meets in the Autumn term 2026, on 10\/12\/2026/)
+    const terms = textOf(await officer.get(panel), '[data-testid=terms]')
+    assert.match(terms, /Autumn term 2026.*10 December 2026.*Spring term 2027.*Not planned yet/)
+  })
+
   it('has a statistics pack: the register as the DfE return counts it, what changed, and actions done on time', async () => {
     const page = await officer.get(`/meetings/${meetingId}/statistics`)
     assert.equal(page.statusCode, 200)

@@ -67,7 +67,7 @@ export function meetingRoutes(deps: Deps): FastifyPluginAsync {
     })
 
     const showSeries = async (request: FastifyRequest, reply: FastifyReply, values: Record<string, unknown> = {}, errors?: FormErrors, form?: 'meeting' | 'rules') => {
-      const data = await getSeries(deps.db, request.user!, param(request))
+      const data = await getSeries(deps.db, request.user!, param(request), deps.now())
       return reply.page('meetings/views/series.njk', {
         title: data.series.name, ...data, values, errors, form, backLink: '/meetings', kindLabels: KIND_LABELS, scheduleLabels: SCHEDULE_LABELS, stateLabels: STATE_LABELS,
         isChair: data.series.chairUserId === request.user!.id, rules: ruleItems(form === 'rules' ? values : data.series.agendaRules),

@@ -8,6 +8,7 @@ import { insertChildEvent } from '../register/queries.ts'
 import { lockCase } from '../register/case-queries.ts'
 import { missingClock } from '../register/clock.ts'
 import { loadCalendarInTx } from '../calendar/service.ts'
+import { listTerms, type Term } from '../calendar/queries.ts'
 import { insertAction, listActionsForMeetingItems, findAction, type ActionRow } from '../actions/queries.ts'
 import type { ActionInput } from '../actions/service.ts'
 import { countChart } from '../reports/chart.ts'
@@ -34,11 +35,23 @@ export async function createSeries(db: Db, user: CurrentUser, ip: string, input:
   })
 }
 
-export async function getSeries(db: Db, user: CurrentUser, id: string) {
+/**
+ * For a series that meets once a term: each term in the LA's school calendar from the current one on,
+ * with the meeting planned in it, if any, so the chair can see a term without its panel.
+ */
+export function termPlan(terms: Term[], meetings: q.Meeting[], today: string): { term: string; startsOn: string; endsOn: string; meeting: q.Meeting | null }[] {
+  return terms.filter((t) => t.endsOn >= today).sort((a, b) => a.startsOn.localeCompare(b.startsOn)).map((t) => ({
+    term: t.name, startsOn: t.startsOn, endsOn: t.endsOn, meeting: meetings.find((m) => m.heldOn >= t.startsOn && m.heldOn <= t.endsOn) ?? null,
+  }))
+}
+
+export async function getSeries(db: Db, user: CurrentUser, id: string, now: Date) {
   return withTenant(db, tenant(user), async (tx) => {
     const series = await q.findSeries(tx, id)
     if (!series) throw new NotFound()
-    return { series, meetings: await q.listMeetings(tx, id), waiting: (await q.referredCases(tx, id)).length }
+    const meetings = await q.listMeetings(tx, id)
+    const terms = series.schedule === 'termly' ? termPlan(await listTerms(tx), meetings, now.toISOString().slice(0, 10)) : []
+    return { series, meetings, terms, waiting: (await q.referredCases(tx, id)).length }
   })
 }
 
@@ -103,6 +116,13 @@ export async function planMeeting(db: Db, user: CurrentUser, ip: string, seriesI
   return withTenant(db, tenant(user), async (tx) => {
     const series = await q.findSeries(tx, seriesId)
     if (!series) throw new NotFound()
+    if (series.schedule === 'termly') {
+      const terms = await listTerms(tx)
+      const term = terms.find((t) => heldOn >= t.startsOn && heldOn <= t.endsOn)
+      if (!term) return { ok: false as const, message: 'This panel meets once a term: choose a date inside a school term in the LA’s school calendar' }
+      const taken = (await q.listMeetings(tx, seriesId)).find((m) => m.heldOn >= term.startsOn && m.heldOn <= term.endsOn)
+      if (taken) return { ok: false as const, message: `This panel already meets in the ${term.name}, on ${taken.heldOn.split('-').reverse().join('/')}` }
+    }
     const id = await q.insertMeeting(tx, user.laId, seriesId, heldOn, now)
     if (!id) return { ok: false as const, message: 'This series already has a meeting on that date' }
     const items = await buildAgenda(tx, user.laId, series, id, heldOn, now)
