@@ -175,6 +175,7 @@ const EXPECTED: Record<string, Rule> = {
   'POST /meetings/series/:id/meetings': ['cme_officer', 'panel_member'],
   'GET /meetings/:id': ['cme_officer', 'panel_member'],
   'POST /meetings/:id/attendance': ['cme_officer', 'panel_member'],
+  'POST /meetings/:id/items': ['cme_officer', 'panel_member'],
   'POST /meetings/:id/close': ['cme_officer', 'panel_member'],
   'POST /meetings/:id/approve': ['cme_officer', 'panel_member'],
   'POST /meetings/:id/amendments': ['cme_officer', 'panel_member'],

@@ -76,3 +76,8 @@ export const amendForm = z.object({
   correction: text('Enter the correction', 4000, 'Keep the correction to 4000 characters or fewer'),
   reason: text('Enter why the minutes need correcting', 1000, 'Keep the reason to 1000 characters or fewer'),
 })
+
+export const addItemForm = z.object({
+  caseId: uuid('Select a case to add'),
+  reason: text('Say why the case is being added', 1000, 'Keep the reason to 1000 characters or fewer'),
+})

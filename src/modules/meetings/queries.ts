@@ -195,12 +195,24 @@ export async function nextPlannedMeeting(tx: Db, seriesId: string, today: string
 }
 
 /** Puts a case at the end of a planned agenda, or adds the reason if it is already there. */
-export async function addToAgenda(tx: Db, laId: string, meetingId: string, c: { caseId: string; childId: string; reason: string }): Promise<void> {
+export async function addToAgenda(tx: Db, laId: string, meetingId: string, c: { caseId: string; childId: string; reason: string; byChair?: boolean }): Promise<void> {
   const { rows } = await sql<{ id: string }>`update meeting_item set reasons = reasons || '; ' || ${c.reason}, removed_reason = null, version = version + 1
     where meeting_id = ${meetingId} and case_id = ${c.caseId} returning id`.execute(tx)
   if (rows.length) return
-  await sql`insert into meeting_item (local_authority_id, meeting_id, case_id, child_id, position, reasons)
-    values (${laId}, ${meetingId}, ${c.caseId}, ${c.childId}, (select coalesce(max(position), 0) + 1 from meeting_item where meeting_id = ${meetingId}), ${c.reason})`.execute(tx)
+  await sql`insert into meeting_item (local_authority_id, meeting_id, case_id, child_id, position, reasons, added_by_chair)
+    values (${laId}, ${meetingId}, ${c.caseId}, ${c.childId}, (select coalesce(max(position), 0) + 1 from meeting_item where meeting_id = ${meetingId}), ${c.reason}, ${c.byChair ?? false})`.execute(tx)
+}
+
+/** Open cases whose child matches a name, UPN or NHS number, for the chair to add to an agenda. */
+export async function searchOpenCases(tx: Db, term: string): Promise<{ caseId: string; childId: string; name: string; dateOfBirth: string | null }[]> {
+  const t = term.trim().toLowerCase()
+  const id = term.replace(/\s/g, '').toUpperCase()
+  const { rows } = await sql<{ caseId: string; childId: string; name: string; dateOfBirth: string | null }>`select c.id as "caseId", ch.id as "childId",
+      ch.forename || ' ' || ch.surname as name, to_char(ch.date_of_birth, 'YYYY-MM-DD') as "dateOfBirth"
+    from cme_case c join child ch on ch.local_authority_id = c.local_authority_id and ch.id = c.child_id
+    where c.closed_at is null and (ch.upn = ${id} or ch.nhs_number = ${id} or ch.id in (select lantern_child_name_search(${t})))
+    order by similarity(lower(ch.forename || ' ' || ch.surname), ${t}) desc limit 10`.execute(tx)
+  return rows
 }
 
 export type Item = {

@@ -77,6 +77,20 @@ describe('CME meetings: agendas that build themselves, decisions that reach the 
     assert.deepEqual(agendaNames(await chair.get(`/meetings/${meetingId}`)), ['Ada Fernhollow', 'Cal Dunmere', 'Bea Cindermoss'])
     const noReason = await chair.post(`/meetings/${meetingId}/items/${cal}/remove`, { reason: '' })
     assert.match(textOf(noReason, '.govuk-error-summary'), /Say why the item is being taken off the agenda/)
+
+    // The chair adds any open case, with a reason; no one else can.
+    await refer(officer, { forename: 'Dot', surname: 'Ebberley' })
+    const { id: dotCase } = await caseOf('Ebberley')
+    const found = await chair.get(`/meetings/${meetingId}?find=Ebberley`)
+    assert.equal(html(found)(`input[name=caseId][value="${dotCase}"]`).length, 1)
+    assert.equal(html(await officer.get(`/meetings/${meetingId}?find=Ebberley`))('input[name=caseId]').length, 0)
+    assert.equal((await officer.post(`/meetings/${meetingId}/items`, { caseId: dotCase, reason: 'Asked by the school' })).statusCode, 403)
+    const bare = await chair.post(`/meetings/${meetingId}/items`, { caseId: dotCase, reason: '' })
+    assert.match(textOf(bare, '.govuk-error-summary'), /Say why the case is being added/)
+    assert.equal((await chair.post(`/meetings/${meetingId}/items`, { caseId: dotCase, reason: 'Asked by the school' })).statusCode, 303)
+    assert.match(textOf(await chair.get(`/meetings/${meetingId}`), '[data-testid=agenda]'), /Dot Ebberley.*Added by the chair: Asked by the school/)
+    await chair.post(`/meetings/${meetingId}/items/${await itemId('Ebberley')}/remove`, { reason: 'Dealt with by the school this morning' })
+    assert.match(textOf(await chair.get(`/meetings/${meetingId}`), '[data-testid=removed]'), /Dot Ebberley: Dealt with by the school this morning/)
   })
 
   it('records a decision with an action for a partner, on the child’s chronology, and refuses an action without an owner or date', async () => {
@@ -207,11 +221,11 @@ describe('CME meetings: agendas that build themselves, decisions that reach the 
     const page = await officer.get(`/meetings/${meetingId}/statistics`)
     assert.equal(page.statusCode, 200)
     const headline = textOf(page, '[data-testid=headline]')
-    assert.match(headline, /Children on the register 3 New cases 3 Cases closed 0 Actions due 1 Done by their due date 0 \(0%\)/)
+    assert.match(headline, /Children on the register 4 New cases 4 Cases closed 0 Actions due 1 Done by their due date 0 \(0%\)/)
     // The one action due so far is the MASH escalation for the child with a protection plan, still open.
     assert.equal(html(page)('svg[role=img]').length, 4)
-    assert.match(textOf(page, 'main'), /Length of time missing education[\s\S]*Sex[\s\S]*Female[\s\S]*3/)
-    assert.doesNotMatch(textOf(page, 'main'), /Fernhollow|Cindermoss|Dunmere/, 'counts only')
+    assert.match(textOf(page, 'main'), /Length of time missing education[\s\S]*Sex[\s\S]*Female[\s\S]*4/)
+    assert.doesNotMatch(textOf(page, 'main'), /Fernhollow|Cindermoss|Dunmere|Ebberley/, 'counts only')
   })
 
   it('keeps other LAs out', async () => {

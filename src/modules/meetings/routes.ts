@@ -12,9 +12,9 @@ import { SEND_EMAIL_JOB } from '../../platform/mail.ts'
 import { ownerChoices } from '../actions/queries.ts'
 import { findCaseSummary } from '../register/case-queries.ts'
 import { ORGANISE, TAKE_PART } from './policy.ts'
-import { amendForm, attendanceStatus, itemForm, meetingForm, referForm, removeForm, RULE_LABELS, rulesForm, seriesForm } from './forms.ts'
+import { addItemForm, amendForm, attendanceStatus, itemForm, meetingForm, referForm, removeForm, RULE_LABELS, rulesForm, seriesForm } from './forms.ts'
 import {
-  amendMinutes, approveMinutes, changeAgenda, exportActionLog, changeRules, closeMeeting, createSeries, DEFAULT_RULES, getItem, getSeries, KIND_LABELS, listAllSeries, peopleAndSeries,
+  addAgendaItem, amendMinutes, approveMinutes, findCasesForAgenda, changeAgenda, exportActionLog, changeRules, closeMeeting, createSeries, DEFAULT_RULES, getItem, getSeries, KIND_LABELS, listAllSeries, peopleAndSeries,
   planMeeting, recordAttendance, recordPdfExport, statisticsPack, recordItemOutcome, referToMeeting, viewMeeting,
 } from './service.ts'
 import type { AgendaRules } from './queries.ts'
@@ -91,16 +91,25 @@ export function meetingRoutes(deps: Deps): FastifyPluginAsync {
       return reply.redirect(`/meetings/${result.id}`, 303)
     })
 
-    const meetingPage = async (request: FastifyRequest, reply: FastifyReply, problems?: string[]) => {
+    const meetingPage = async (request: FastifyRequest, reply: FastifyReply, problems?: string[], addErrors?: FormErrors, addValues: Record<string, unknown> = {}) => {
       const data = await viewMeeting(deps.db, request.user!, request.ip, param(request), deps.now())
       const query = request.query as Record<string, string | undefined>
+      const find = (query.find ?? '').trim().slice(0, 100)
+      const found = data.isChair && data.meeting.state === 'planned' && find.length >= 2 ? await findCasesForAgenda(deps.db, request.user!, find) : undefined
       return reply.page('meetings/views/meeting.njk', {
         title: `${data.meeting.seriesName}, ${formatDate(data.meeting.heldOn)}`, ...data, stateLabels: STATE_LABELS, backLink: `/meetings/series/${data.meeting.seriesId}`,
-        errors: problems ? { summary: problems.map((text) => ({ text, href: '#agenda' })), fields: {} } : undefined,
+        errors: problems ? { summary: problems.map((text) => ({ text, href: '#agenda' })), fields: {} } : addErrors, find, found, addValues,
         flash: query.saved ? 'Saved.' : query.closed ? 'The meeting is closed. The chair can now approve the minutes.' : query.approved ? 'The minutes are approved.' : undefined,
-      }, problems ? 400 : 200)
+      }, problems || addErrors ? 400 : 200)
     }
     app.get('/meetings/:id', part, async (request, reply) => meetingPage(request, reply))
+    app.post('/meetings/:id/items', part, async (request, reply) => {
+      const body = request.body as Record<string, unknown>
+      const form = parseForm(addItemForm, body)
+      if (!form.ok) return meetingPage(request, reply, undefined, form.errors, body)
+      await addAgendaItem(deps.db, request.user!, request.ip, param(request), form.value, deps.now())
+      return reply.redirect(`/meetings/${param(request)}?saved=1#agenda`, 303)
+    })
     app.post('/meetings/:id/attendance', part, async (request, reply) => {
       const body = request.body as Record<string, string>
       const rows = Object.keys(body).filter((k) => k.startsWith('status-')).map((k) => {

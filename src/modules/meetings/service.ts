@@ -351,3 +351,22 @@ export async function statisticsPack(db: Db, user: CurrentUser, meetingId: strin
     }
   })
 }
+
+/** The chair adds any open case to a planned agenda, with the reason, which shows on the agenda. */
+export async function addAgendaItem(db: Db, user: CurrentUser, ip: string, meetingId: string, input: { caseId: string; reason: string }, now: Date): Promise<void> {
+  await withTenant(db, tenant(user), async (tx) => {
+    const meeting = await q.findMeeting(tx, meetingId, { lock: true })
+    if (!meeting) throw new NotFound()
+    requireChair(user, meeting.chairUserId)
+    editable(meeting)
+    const c = await lockCase(tx, input.caseId)
+    if (!c) throw new NotFound()
+    if (c.closedAt) throw new Conflict('This case is closed, so it cannot go on the agenda')
+    await q.addToAgenda(tx, user.laId, meetingId, { caseId: c.id, childId: c.childId, reason: `Added by the chair: ${input.reason}`, byChair: true })
+    await recordAudit(tx, actorFor(user, ip), { action: 'meeting.item_added', recordType: 'meeting', recordId: meetingId, details: { caseId: c.id } }, now)
+  })
+}
+
+export async function findCasesForAgenda(db: Db, user: CurrentUser, term: string) {
+  return withTenant(db, tenant(user), (tx) => q.searchOpenCases(tx, term))
+}
