@@ -340,3 +340,13 @@ export async function actionsDueAndOnTime(tx: Db, from: string, to: string): Pro
     from case_action where due_on >= ${from}::date and due_on <= ${to}::date and status <> 'cancelled'`.execute(tx)
   return rows[0]
 }
+
+export async function isMember(tx: Db, seriesId: string, userId: string): Promise<boolean> {
+  const { rows } = await sql<{ x: number }>`select 1 as x from meeting_series_member where series_id = ${seriesId} and user_id = ${userId}`.execute(tx)
+  return rows.length > 0
+}
+
+export async function seriesOfMember(tx: Db, userId: string): Promise<string[]> {
+  const { rows } = await sql<{ id: string }>`select series_id as id from meeting_series_member where user_id = ${userId}`.execute(tx)
+  return rows.map((r) => r.id)
+}

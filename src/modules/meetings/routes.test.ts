@@ -228,6 +228,20 @@ describe('CME meetings: agendas that build themselves, decisions that reach the 
     assert.doesNotMatch(textOf(page, 'main'), /Fernhollow|Cindermoss|Dunmere|Ebberley/, 'counts only')
   })
 
+  it('shows a partner on a panel only the series they sit on', async () => {
+    const member = await t.signedIn(['panel_member'], { organisationId: partnerOrg })
+    const other = (await t.signedIn(['panel_member'], { organisationId: partnerOrg })).agent
+    const created = await officer.post('/meetings/series', { name: 'Fair Access panel', kind: 'other', schedule: 'as_needed', chairUserId: chairId,
+      memberIds: [member.userId], quorum: '1', missingSchoolDays: '20', placement: 'on' })
+    const fairAccess = created.headers.location as string
+    const list = html(await member.agent.get('/meetings'))
+    assert.deepEqual(list('[data-testid=series] a').map((_, a) => list(a).text()).get(), ['Fair Access panel'])
+    assert.equal((await member.agent.get(fairAccess)).statusCode, 200)
+    assert.equal((await member.agent.get(`/meetings/${meetingId}`)).statusCode, 404, 'not a member of the weekly meeting')
+    assert.equal((await other.get(fairAccess)).statusCode, 404)
+    assert.equal((await other.get(`/meetings/${meetingId}/statistics`)).statusCode, 404)
+  })
+
   it('keeps other LAs out', async () => {
     const other = await t.addAuthority('993', 'Distant Council')
     const outsider = (await t.signedIn(['cme_officer'], { laId: other.id })).agent

@@ -2,7 +2,7 @@ import { withTenant, type Db } from '../../platform/db.ts'
 import { recordAudit } from '../../platform/audit.ts'
 import { actorFor, actorLabel } from '../../platform/actor.ts'
 import { Conflict, Forbidden, NotFound } from '../../platform/errors.ts'
-import type { CurrentUser } from '../../platform/access.ts'
+import { hasRole, type CurrentUser } from '../../platform/access.ts'
 import { queueEmail } from '../../platform/mail.ts'
 import { insertChildEvent } from '../register/queries.ts'
 import { lockCase } from '../register/case-queries.ts'
@@ -47,12 +47,32 @@ export function termPlan(terms: Term[], meetings: q.Meeting[], today: string): {
 
 export async function getSeries(db: Db, user: CurrentUser, id: string, now: Date) {
   return withTenant(db, tenant(user), async (tx) => {
-    const series = await q.findSeries(tx, id)
+    const series = await seriesFor(tx, user, id)
     if (!series) throw new NotFound()
     const meetings = await q.listMeetings(tx, id)
     const terms = series.schedule === 'termly' ? termPlan(await listTerms(tx), meetings, now.toISOString().slice(0, 10)) : []
     return { series, meetings, terms, waiting: (await q.referredCases(tx, id)).length }
   })
+}
+
+/**
+ * CME officers see every meeting of their LA; anyone else (a panel member from a partner agency) only the
+ * series they are a member of. Anything else is "not found", as if it did not exist.
+ */
+async function mayAttend(tx: Db, user: CurrentUser, seriesId: string): Promise<boolean> {
+  return hasRole(user, 'cme_officer') || q.isMember(tx, seriesId, user.id)
+}
+async function seriesFor(tx: Db, user: CurrentUser, id: string): Promise<q.Series | undefined> {
+  const series = await q.findSeries(tx, id)
+  return series && (await mayAttend(tx, user, series.id)) ? series : undefined
+}
+async function meetingFor(tx: Db, user: CurrentUser, id: string, o: { lock?: boolean } = {}): Promise<q.Meeting | undefined> {
+  const meeting = await q.findMeeting(tx, id, o)
+  return meeting && (await mayAttend(tx, user, meeting.seriesId)) ? meeting : undefined
+}
+async function itemFor(tx: Db, user: CurrentUser, id: string, o: { lock?: boolean } = {}): Promise<q.Item | undefined> {
+  const item = await q.findItem(tx, id, o)
+  return item && (await meetingFor(tx, user, item.meetingId)) ? item : undefined
 }
 
 /** Only the series' chair changes its agenda rules and the agenda itself, and approves minutes. */
@@ -62,7 +82,7 @@ function requireChair(user: CurrentUser, chairUserId: string) {
 
 export async function changeRules(db: Db, user: CurrentUser, ip: string, seriesId: string, rules: q.AgendaRules, now: Date): Promise<void> {
   await withTenant(db, tenant(user), async (tx) => {
-    const series = await q.findSeries(tx, seriesId)
+    const series = await seriesFor(tx, user, seriesId)
     if (!series) throw new NotFound()
     requireChair(user, series.chairUserId)
     await q.updateRules(tx, seriesId, rules)
@@ -114,7 +134,7 @@ async function buildAgenda(tx: Db, laId: string, series: q.Series, meetingId: st
 
 export async function planMeeting(db: Db, user: CurrentUser, ip: string, seriesId: string, heldOn: string, now: Date): Promise<{ ok: true; id: string } | { ok: false; message: string }> {
   return withTenant(db, tenant(user), async (tx) => {
-    const series = await q.findSeries(tx, seriesId)
+    const series = await seriesFor(tx, user, seriesId)
     if (!series) throw new NotFound()
     if (series.schedule === 'termly') {
       const terms = await listTerms(tx)
@@ -136,9 +156,9 @@ export type MeetingPage = { meeting: q.Meeting; series: q.Series; items: q.Item[
 /** The meeting with its agenda. The agenda names children, so each view is audited. */
 export async function viewMeeting(db: Db, user: CurrentUser, ip: string, id: string, now: Date): Promise<MeetingPage> {
   return withTenant(db, tenant(user), async (tx) => {
-    const meeting = await q.findMeeting(tx, id)
+    const meeting = await meetingFor(tx, user, id)
     if (!meeting) throw new NotFound()
-    const series = (await q.findSeries(tx, meeting.seriesId))!
+    const series = (await seriesFor(tx, user, meeting.seriesId))!
     const items = await q.listItems(tx, id)
     const actions: Record<string, ActionRow[]> = {}
     for (const a of await listActionsForMeetingItems(tx, items.map((i) => i.id))) (actions[a.meetingItemId] ??= []).push(a)
@@ -157,9 +177,9 @@ export type ItemInput = { notes?: string; outcome: 'decided' | 'not_discussed'; 
 /** One agenda item's outcome: notes, a decision with its rationale, and optionally a new action, all on the child's record. */
 export async function recordItemOutcome(db: Db, user: CurrentUser, ip: string, itemId: string, input: ItemInput, now: Date): Promise<string> {
   return withTenant(db, tenant(user), async (tx) => {
-    const item = await q.findItem(tx, itemId, { lock: true })
+    const item = await itemFor(tx, user, itemId, { lock: true })
     if (!item) throw new NotFound()
-    const meeting = (await q.findMeeting(tx, item.meetingId, { lock: true }))!
+    const meeting = (await meetingFor(tx, user, item.meetingId, { lock: true }))!
     editable(meeting)
     if (item.version !== input.version) throw new Conflict('Someone else recorded this item while you were writing. Go back to see what they recorded, then add yours.')
     const label = actorLabel(user)
@@ -184,9 +204,9 @@ export async function recordItemOutcome(db: Db, user: CurrentUser, ip: string, i
 
 export async function getItem(db: Db, user: CurrentUser, ip: string, itemId: string, now: Date) {
   return withTenant(db, tenant(user), async (tx) => {
-    const item = await q.findItem(tx, itemId)
+    const item = await itemFor(tx, user, itemId)
     if (!item) throw new NotFound()
-    const meeting = (await q.findMeeting(tx, item.meetingId))!
+    const meeting = (await meetingFor(tx, user, item.meetingId))!
     const calendar = await loadCalendarInTx(tx)
     const dates = (await q.openCasesWithDates(tx)).find((c) => c.caseId === item.caseId)
     let missing: string | null = null
@@ -203,9 +223,9 @@ export async function getItem(db: Db, user: CurrentUser, ip: string, itemId: str
 
 export async function changeAgenda(db: Db, user: CurrentUser, ip: string, itemId: string, change: { remove?: string; move?: 'up' | 'down' }, now: Date): Promise<string> {
   return withTenant(db, tenant(user), async (tx) => {
-    const item = await q.findItem(tx, itemId, { lock: true })
+    const item = await itemFor(tx, user, itemId, { lock: true })
     if (!item) throw new NotFound()
-    const meeting = (await q.findMeeting(tx, item.meetingId, { lock: true }))!
+    const meeting = (await meetingFor(tx, user, item.meetingId, { lock: true }))!
     requireChair(user, meeting.chairUserId)
     editable(meeting)
     if (change.remove) {
@@ -220,7 +240,7 @@ export async function changeAgenda(db: Db, user: CurrentUser, ip: string, itemId
 
 export async function recordAttendance(db: Db, user: CurrentUser, ip: string, meetingId: string, rows: { userId: string; status: 'present' | 'apologies' | 'absent'; declaration: string | null }[], now: Date): Promise<void> {
   await withTenant(db, tenant(user), async (tx) => {
-    const meeting = await q.findMeeting(tx, meetingId, { lock: true })
+    const meeting = await meetingFor(tx, user, meetingId, { lock: true })
     if (!meeting) throw new NotFound()
     editable(meeting)
     const members = new Set((await q.listAttendance(tx, meetingId, meeting.seriesId)).map((a) => a.userId))
@@ -232,7 +252,7 @@ export async function recordAttendance(db: Db, user: CurrentUser, ip: string, me
 /** A meeting closes only when it was quorate and every item has a decision or is marked "not discussed". */
 export async function closeMeeting(db: Db, user: CurrentUser, ip: string, meetingId: string, now: Date): Promise<{ ok: true } | { ok: false; problems: string[] }> {
   return withTenant(db, tenant(user), async (tx) => {
-    const meeting = await q.findMeeting(tx, meetingId, { lock: true })
+    const meeting = await meetingFor(tx, user, meetingId, { lock: true })
     if (!meeting) throw new NotFound()
     editable(meeting)
     const problems: string[] = []
@@ -250,7 +270,7 @@ export async function closeMeeting(db: Db, user: CurrentUser, ip: string, meetin
 /** Only the chair approves; approval circulates the minutes to the members as a link (the email names no child). */
 export async function approveMinutes(db: Db, user: CurrentUser, ip: string, meetingId: string, baseUrl: string, now: Date): Promise<void> {
   await withTenant(db, tenant(user), async (tx) => {
-    const meeting = await q.findMeeting(tx, meetingId, { lock: true })
+    const meeting = await meetingFor(tx, user, meetingId, { lock: true })
     if (!meeting) throw new NotFound()
     requireChair(user, meeting.chairUserId)
     if (meeting.state !== 'closed') throw new Conflict(meeting.state === 'approved' ? 'These minutes are already approved' : 'Close the meeting before approving its minutes')
@@ -267,10 +287,10 @@ export async function approveMinutes(db: Db, user: CurrentUser, ip: string, meet
 /** Approved minutes never change: a correction is an amendment with its reason, shown with them. */
 export async function amendMinutes(db: Db, user: CurrentUser, ip: string, meetingId: string, input: { itemId?: string; correction: string; reason: string }, now: Date): Promise<void> {
   await withTenant(db, tenant(user), async (tx) => {
-    const meeting = await q.findMeeting(tx, meetingId, { lock: true })
+    const meeting = await meetingFor(tx, user, meetingId, { lock: true })
     if (!meeting) throw new NotFound()
     if (meeting.state !== 'approved') throw new Conflict('Only approved minutes take amendments. Change the record itself until the chair approves it')
-    const item = input.itemId ? await q.findItem(tx, input.itemId) : undefined
+    const item = input.itemId ? await itemFor(tx, user, input.itemId) : undefined
     if (input.itemId && (!item || item.meetingId !== meetingId)) throw new NotFound()
     await q.insertAmendment(tx, user.laId, { meetingId, itemId: item?.id ?? null, correction: input.correction, reason: input.reason, byLabel: actorLabel(user) }, now)
     if (item) {
@@ -283,7 +303,7 @@ export async function amendMinutes(db: Db, user: CurrentUser, ip: string, meetin
 
 export async function exportActionLog(db: Db, user: CurrentUser, ip: string, meetingId: string, now: Date) {
   return withTenant(db, tenant(user), async (tx) => {
-    const meeting = await q.findMeeting(tx, meetingId)
+    const meeting = await meetingFor(tx, user, meetingId)
     if (!meeting) throw new NotFound()
     const rows = await q.actionLog(tx, meetingId)
     await recordAudit(tx, actorFor(user, ip), { action: 'meeting.action_log_exported', recordType: 'meeting', recordId: meetingId, details: { rows: rows.length } }, now)
@@ -296,7 +316,7 @@ export async function referToMeeting(db: Db, user: CurrentUser, ip: string, case
     const c = await lockCase(tx, caseId)
     if (!c) throw new NotFound()
     if (c.closedAt) throw new Conflict('This case is closed. Reopen it before referring it to a meeting')
-    const series = await q.findSeries(tx, input.seriesId)
+    const series = await seriesFor(tx, user, input.seriesId)
     if (!series) throw new NotFound()
     // A meeting already planned takes the case at once; otherwise the next one to be planned picks it up.
     const next = await q.nextPlannedMeeting(tx, series.id, now.toISOString().slice(0, 10))
@@ -311,7 +331,12 @@ export async function referToMeeting(db: Db, user: CurrentUser, ip: string, case
 }
 
 export async function listAllSeries(db: Db, user: CurrentUser, today: string) {
-  return withTenant(db, tenant(user), (tx) => q.listSeries(tx, today))
+  return withTenant(db, tenant(user), async (tx) => {
+    const all = await q.listSeries(tx, today)
+    if (hasRole(user, 'cme_officer')) return all
+    const mine = new Set(await q.seriesOfMember(tx, user.id))
+    return all.filter((s) => mine.has(s.id))
+  })
 }
 export async function peopleAndSeries(db: Db, user: CurrentUser) {
   return withTenant(db, tenant(user), async (tx) => ({ people: await q.listPeople(tx), series: await q.seriesChoices(tx) }))
@@ -333,7 +358,7 @@ export type StatisticsPack = {
  */
 export async function statisticsPack(db: Db, user: CurrentUser, meetingId: string, now: Date): Promise<StatisticsPack> {
   return withTenant(db, tenant(user), async (tx) => {
-    const meeting = await q.findMeeting(tx, meetingId)
+    const meeting = await meetingFor(tx, user, meetingId)
     if (!meeting) throw new NotFound()
     const today = now.toISOString().slice(0, 10)
     // A panel that has not happened yet is given today's figures.
@@ -355,7 +380,7 @@ export async function statisticsPack(db: Db, user: CurrentUser, meetingId: strin
 /** The chair adds any open case to a planned agenda, with the reason, which shows on the agenda. */
 export async function addAgendaItem(db: Db, user: CurrentUser, ip: string, meetingId: string, input: { caseId: string; reason: string }, now: Date): Promise<void> {
   await withTenant(db, tenant(user), async (tx) => {
-    const meeting = await q.findMeeting(tx, meetingId, { lock: true })
+    const meeting = await meetingFor(tx, user, meetingId, { lock: true })
     if (!meeting) throw new NotFound()
     requireChair(user, meeting.chairUserId)
     editable(meeting)
