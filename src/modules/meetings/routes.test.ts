@@ -109,6 +109,12 @@ describe('CME meetings: agendas that build themselves, decisions that reach the 
     const stale = await chair.post(`/meetings/${meetingId}/items/${ada}`, { version, outcome: 'not_discussed' })
     assert.equal(stale.statusCode, 409)
     assert.match(textOf(stale, '.govuk-error-summary'), /Someone else recorded this item/)
+    // A second action on the same decision: saved again, the decision is not repeated on the chronology.
+    const again = html(await officer.get(`/meetings/${meetingId}/items/${ada}`))('input[name=version]').attr('value')!
+    assert.equal((await officer.post(`/meetings/${meetingId}/items/${ada}`, { version: again, outcome: 'decided', decision: 'Joint home visit with health this week', rationale: 'Not seen by any agency since October',
+      title: 'CME officer to check the GP registration', owner: `user:${officerId}`, dueMode: 'date', ...dateFields('dueOn', '2026-11-30'), priority: 'normal' })).statusCode, 303)
+    const decisions = await one(sql<{ n: number }>`select count(*)::int as n from child_event where kind = 'meeting' and summary like '%decided Joint home visit%'`)
+    assert.equal(decisions!.n, 1)
     const { childId } = await caseOf('Fernhollow')
     const child = textOf(await officer.get(`/children/${childId}`), 'main')
     assert.match(child, /Weekly CME officer meeting, 26\/11\/2026: decided Joint home visit with health this week/)

@@ -185,8 +185,12 @@ export async function recordItemOutcome(db: Db, user: CurrentUser, ip: string, i
     const label = actorLabel(user)
     await q.recordItem(tx, itemId, { notes: input.notes ?? null, outcome: input.outcome, decision: input.decision ?? null, rationale: input.rationale ?? null, byLabel: label })
     const where = `${meeting.seriesName}, ${meeting.heldOn.split('-').reverse().join('/')}`
-    await insertChildEvent(tx, user.laId, { childId: item.childId, caseId: item.caseId, occurredAt: now, kind: 'meeting', actorUserId: user.id, actorLabel: label,
-      summary: input.outcome === 'decided' ? `${where}: decided ${input.decision}${input.rationale ? `. Why: ${input.rationale}` : ''}` : `${where}: not discussed; carried to the next meeting` })
+    // Saving again to add a second action, or to tidy the notes, does not repeat the decision on the chronology.
+    const changed = item.outcome !== input.outcome || item.decision !== (input.decision ?? null) || item.rationale !== (input.rationale ?? null)
+    if (changed) {
+      await insertChildEvent(tx, user.laId, { childId: item.childId, caseId: item.caseId, occurredAt: now, kind: 'meeting', actorUserId: user.id, actorLabel: label,
+        summary: input.outcome === 'decided' ? `${where}: decided ${input.decision}${input.rationale ? `. Why: ${input.rationale}` : ''}` : `${where}: not discussed; carried to the next meeting` })
+    }
     if (input.action) {
       const c = await lockCase(tx, item.caseId)
       if (c?.closedAt) throw new Conflict('This case is closed, so no action can be added to it')
