@@ -1,9 +1,8 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import type { AddressInfo } from 'node:net'
 import type { Browser, Page } from 'playwright-core'
-import { testApp, type TestApp } from '../helpers/test-app.ts'
-import { launchBrowser, signedInPage, visit } from '../helpers/browser.ts'
+import type { TestApp } from '../helpers/test-app.ts'
+import { fillDate, signedInPage, startJourney, visit, type Journey } from '../helpers/browser.ts'
 import { generateLink } from '../../src/modules/linkage/synth.ts'
 
 // Generated, fictional children: a census roll and a GP list of the same town, some of whom are on no roll.
@@ -13,29 +12,17 @@ const gp = ['Patient ref,Given name,Family name,Birth date,Gender,Address,Postco
   ...right.filter((r) => r.date_of_birth).map((r) => [r.id, r.forename, r.surname, r.date_of_birth, r.sex, r.address, r.postcode, r.nhs_number].join(','))].join('\n')
 
 describe('finding journey: an officer uploads a roll and a GP list, runs the linkage, and refers a child on no roll', () => {
+  let j: Journey
   let t: TestApp
   let browser: Browser
   let base: string
-  const cleanups: (() => Promise<void>)[] = []
 
   before(async () => {
-    t = await testApp({ after: (fn: () => Promise<void>) => void cleanups.push(fn) })
-    t.clock.now = new Date('2026-11-25T10:00:00Z')
-    await t.app.listen({ port: 0, host: '127.0.0.1' })
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`
-    browser = await launchBrowser()
+    j = await startJourney(async (app) => { app.clock.now = new Date('2026-11-25T10:00:00Z') })
+    ;({ t, browser, base } = j)
   })
-  after(async () => {
-    await browser?.close()
-    for (const fn of cleanups) await fn()
-  })
+  after(async () => { await j?.close() })
 
-  async function fillDate(page: Page, id: string, iso: string) {
-    const [y, m, d] = iso.split('-')
-    await page.locator(`#${id}-day`).fill(d)
-    await page.locator(`#${id}-month`).fill(m)
-    await page.locator(`#${id}-year`).fill(y)
-  }
 
   async function addSource(page: Page, type: string, name: string, content: string, columns: Record<string, string>, dateFormat: string) {
     await page.getByTestId('add-source').click()

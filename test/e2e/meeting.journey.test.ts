@@ -1,41 +1,30 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import type { AddressInfo } from 'node:net'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { sql } from 'kysely'
 import { withTenant } from '../../src/platform/db.ts'
 import { addTerm } from '../../src/modules/calendar/service.ts'
-import { testApp, type TestApp } from '../helpers/test-app.ts'
-import { launchBrowser, signedInPage, visit } from '../helpers/browser.ts'
+import type { TestApp } from '../helpers/test-app.ts'
+import { fillDate, signedInPage, startJourney, visit, type Journey } from '../helpers/browser.ts'
 
 describe('meeting journey: an officer refers a case, the chair runs the meeting and approves the minutes, the partner updates the action, the next agenda shows what is still open', () => {
+  let j: Journey
   let t: TestApp
   let browser: Browser
   let base: string
   let policeId: string
-  const cleanups: (() => Promise<void>)[] = []
 
   before(async () => {
-    t = await testApp({ after: (fn: () => Promise<void>) => void cleanups.push(fn) })
-    t.clock.now = new Date('2026-11-25T10:00:00Z')
-    await addTerm(t.database.db, { laId: t.la.id, userId: null, label: 'test', ip: null }, { name: 'Autumn term 2026', startsOn: '2026-09-02', endsOn: '2026-12-18' }, t.clock.now)
-    policeId = await withTenant(t.database.db, { laId: t.la.id }, async (tx) => (await sql<{ id: string }>`insert into organisation (local_authority_id, name, kind)
-      values (${t.la.id}, 'Northmoor Police Safeguarding Hub', 'police') returning id`.execute(tx)).rows[0].id)
-    await t.app.listen({ port: 0, host: '127.0.0.1' })
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`
-    browser = await launchBrowser()
+    j = await startJourney(async (app) => {
+      app.clock.now = new Date('2026-11-25T10:00:00Z')
+      await addTerm(app.database.db, { laId: app.la.id, userId: null, label: 'test', ip: null }, { name: 'Autumn term 2026', startsOn: '2026-09-02', endsOn: '2026-12-18' }, app.clock.now)
+      policeId = await withTenant(app.database.db, { laId: app.la.id }, async (tx) => (await sql<{ id: string }>`insert into organisation (local_authority_id, name, kind)
+        values (${app.la.id}, 'Northmoor Police Safeguarding Hub', 'police') returning id`.execute(tx)).rows[0].id)
+    })
+    ;({ t, browser, base } = j)
   })
-  after(async () => {
-    await browser?.close()
-    for (const fn of cleanups) await fn()
-  })
+  after(async () => { await j?.close() })
 
-  async function fillDate(page: Page, id: string, iso: string) {
-    const [y, m, d] = iso.split('-')
-    await page.locator(`#${id}-day`).fill(d)
-    await page.locator(`#${id}-month`).fill(m)
-    await page.locator(`#${id}-year`).fill(y)
-  }
 
   it('works end to end with no accessibility violations', async () => {
     const chair = await t.signedIn(['cme_officer'])

@@ -1,12 +1,12 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import type { AddressInfo } from 'node:net'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { sql } from 'kysely'
 import { withTenant } from '../../src/platform/db.ts'
 import { addTerm } from '../../src/modules/calendar/service.ts'
 import { testApp, type TestApp } from '../helpers/test-app.ts'
-import { launchBrowser, signedInPage, visit } from '../helpers/browser.ts'
+import { fillDate, launchBrowser, signedInPage, visit } from '../helpers/browser.ts'
 import type { Role } from '../../src/platform/access.ts'
 
 describe('notice journey: a school removes a pupil from roll, the CME team finds a place and closes the case', () => {
@@ -34,12 +34,6 @@ describe('notice journey: a school removes a pupil from roll, the CME team finds
   const as = async (roles: Role[], organisationId?: string) =>
     signedInPage(browser, base, (await t.signedIn(roles, organisationId ? { organisationId } : {})).agent.cookies.lantern_session)
 
-  async function fillDate(page: Page, id: string, iso: string) {
-    const [y, m, d] = iso.split('-')
-    await page.locator(`#${id}-day`).fill(d)
-    await page.locator(`#${id}-month`).fill(m)
-    await page.locator(`#${id}-year`).fill(y)
-  }
 
   it('works end to end with no accessibility violations', async () => {
     const { page: school } = await as(['school_user'], schoolId)

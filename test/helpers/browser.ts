@@ -1,6 +1,8 @@
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { AxeBuilder } from '@axe-core/playwright'
 import assert from 'node:assert/strict'
+import type { AddressInfo } from 'node:net'
+import { testApp, type TestApp } from './test-app.ts'
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
@@ -29,4 +31,25 @@ export async function signedInPage(browser: Browser, base: string, sessionToken:
   const context = await browser.newContext()
   await context.addCookies([{ name: 'lantern_session', value: sessionToken, url: base }])
   return { context, page: await context.newPage() }
+}
+
+/** Types an ISO date into a GOV.UK date input's day, month and year boxes. */
+export async function fillDate(page: Page, id: string, iso: string): Promise<void> {
+  const [y, m, d] = iso.split('-')
+  await page.locator(`#${id}-day`).fill(d)
+  await page.locator(`#${id}-month`).fill(m)
+  await page.locator(`#${id}-year`).fill(y)
+}
+
+export type Journey = { t: TestApp; browser: Browser; base: string; close(): Promise<void> }
+
+/** The real app on a free port and a browser, for one journey file: `setup` runs before the app listens. */
+export async function startJourney(setup?: (t: TestApp) => Promise<void>): Promise<Journey> {
+  const cleanups: (() => Promise<void>)[] = []
+  const t = await testApp({ after: (fn: () => Promise<void>) => void cleanups.push(fn) })
+  if (setup) await setup(t)
+  await t.app.listen({ port: 0, host: '127.0.0.1' })
+  const base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`
+  const browser = await launchBrowser()
+  return { t, browser, base, async close() { await browser.close(); for (const fn of cleanups) await fn() } }
 }

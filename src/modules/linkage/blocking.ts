@@ -37,6 +37,9 @@ export function ruleKey(r: LinkRecord, rule: BlockingRule): string | null {
   return key
 }
 
+/** The most records on one side of a block that a rule still pairs: beyond it, the rule skips that key. */
+export const MAX_BLOCK = Number(process.env.LANTERN_MAX_BLOCK ?? 64)
+
 export const describeRule = (rule: BlockingRule): string => rule.join(' + ')
 
 /**
@@ -44,7 +47,7 @@ export const describeRule = (rule: BlockingRule): string => rule.join(' + ')
  * produced is skipped, so every pair appears once and is credited to the first rule that found it.
  * With `right` null the records are deduplicated against themselves (each unordered pair once).
  */
-export function blockPairs(left: LinkRecord[], right: LinkRecord[] | null, rules: BlockingRule[], maxPairs = Infinity): Pairs {
+export function blockPairs(left: LinkRecord[], right: LinkRecord[] | null, rules: BlockingRule[], maxPairs = Infinity, maxBlock = MAX_BLOCK): Pairs {
   const leftKeys = rules.map((rule) => left.map((r) => ruleKey(r, rule)))
   const rightKeys = right ? rules.map((rule) => right.map((r) => ruleKey(r, rule))) : leftKeys
   let capacity = 1 << 16
@@ -79,7 +82,9 @@ export function blockPairs(left: LinkRecord[], right: LinkRecord[] | null, rules
       const k = lk[i]
       if (k === null) continue
       const matches = index.get(k)
-      if (!matches) continue
+      // A key shared by very many records (a common surname in one postcode sector) pairs each with all the
+      // others: the square of the block's size, almost all non-matches, that other rules pair anyway.
+      if (!matches || matches.length > maxBlock) continue
       for (const j of matches) {
         if (!right && j <= i) continue
         let seen = false
