@@ -31,6 +31,15 @@ describe('blocking', () => {
     assert.ok(!pairsOf(pairs).some((p) => p.includes('5')))
   })
 
+  it('skips a key shared by more records than the block limit, leaving those pairs to other rules', () => {
+    // Four records share the surname ashgrove; with a limit of 3 the surname rule pairs none of them, and the
+    // first-name rule (three Rubys) still pairs those it can.
+    const pairs = blockPairs(people, null, [['surname'], ['forename']], Infinity, 3)
+
+    assert.deepEqual(pairs.perRule, [0, 3])
+    assert.deepEqual(pairsOf(pairs).sort(), ['1-2:1', '1-4:1', '2-4:1'])
+  })
+
   it('links every left record with every matching right record in link mode', () => {
     const pairs = blockPairs(people.slice(0, 2), people.slice(2), [['surname']])
 

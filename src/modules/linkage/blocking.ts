@@ -38,7 +38,7 @@ export function ruleKey(r: LinkRecord, rule: BlockingRule): string | null {
 }
 
 /** The most records on one side of a block that a rule still pairs: beyond it, the rule skips that key. */
-export const MAX_BLOCK = Number(process.env.LANTERN_MAX_BLOCK ?? 64)
+export const MAX_BLOCK = 64
 
 export const describeRule = (rule: BlockingRule): string => rule.join(' + ')
 
@@ -47,7 +47,7 @@ export const describeRule = (rule: BlockingRule): string => rule.join(' + ')
  * produced is skipped, so every pair appears once and is credited to the first rule that found it.
  * With `right` null the records are deduplicated against themselves (each unordered pair once).
  */
-export function blockPairs(left: LinkRecord[], right: LinkRecord[] | null, rules: BlockingRule[], maxPairs = Infinity, maxBlock = MAX_BLOCK): Pairs {
+export function blockPairs(left: LinkRecord[], right: LinkRecord[] | null, rules: BlockingRule[], maxPairs = Infinity, maxBlock = Infinity): Pairs {
   const leftKeys = rules.map((rule) => left.map((r) => ruleKey(r, rule)))
   const rightKeys = right ? rules.map((rule) => right.map((r) => ruleKey(r, rule))) : leftKeys
   let capacity = 1 << 16
@@ -56,6 +56,7 @@ export function blockPairs(left: LinkRecord[], right: LinkRecord[] | null, rules
   let ruleOf = new Uint8Array(capacity)
   let length = 0
   const perRule = rules.map(() => 0)
+  const oversized = rules.map(() => new Set<string>())
   const push = (i: number, j: number, q: number) => {
     if (length === capacity) {
       capacity *= 2
@@ -77,6 +78,7 @@ export function blockPairs(left: LinkRecord[], right: LinkRecord[] | null, rules
       if (list) list.push(j)
       else index.set(k, [j])
     })
+    for (const [k, list] of index) if (list.length > maxBlock) oversized[q].add(k)
     const lk = leftKeys[q]
     for (let i = 0; i < left.length && length < maxPairs; i++) {
       const k = lk[i]
@@ -84,13 +86,14 @@ export function blockPairs(left: LinkRecord[], right: LinkRecord[] | null, rules
       const matches = index.get(k)
       // A key shared by very many records (a common surname in one postcode sector) pairs each with all the
       // others: the square of the block's size, almost all non-matches, that other rules pair anyway.
-      if (!matches || matches.length > maxBlock) continue
+      if (!matches || oversized[q].has(k)) continue
       for (const j of matches) {
         if (!right && j <= i) continue
         let seen = false
         for (let p = 0; p < q && !seen; p++) {
           const a = leftKeys[p][i]
-          seen = a !== null && a === rightKeys[p][j]
+          // An earlier rule found the pair only if it shared a key that rule did not skip.
+          seen = a !== null && a === rightKeys[p][j] && !oversized[p].has(a)
         }
         if (seen) continue
         push(i, j, q)

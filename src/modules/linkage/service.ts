@@ -1,4 +1,4 @@
-import { blockPairs, type BlockingRule, type Pairs } from './blocking.ts'
+import { blockPairs, MAX_BLOCK, type BlockingRule, type Pairs } from './blocking.ts'
 import { connectedComponents } from './clusters.ts'
 import { buildComparisons } from './comparisons.ts'
 import { fileMapping, type BlockingKey, type Mapping } from './mapping.ts'
@@ -67,7 +67,7 @@ export function runLinkage(left: LinkRecord[], right: LinkRecord[] | null, mappi
   })
   lap('train')
   const blockingRules = usableRules(mapping.blocking ?? DEFAULT_BLOCKING, mapping)
-  const pairs = blockPairs(left, right, blockingRules)
+  const pairs = blockPairs(left, right, blockingRules, Infinity, MAX_BLOCK)
   lap('block')
   const gammas = computeGammas(comps, left, other, pairs)
   const weights = scorePairs(model, gammas, left, other, pairs.left, pairs.right)
