@@ -248,6 +248,14 @@ describe('CME meetings: agendas that build themselves, decisions that reach the 
     assert.equal((await other.get(`/meetings/${meetingId}/statistics`)).statusCode, 404)
   })
 
+  it('points each person to what they can use from the home page', async () => {
+    const links = async (agent: Agent) => { const page = html(await agent.get('/')); return page('main a').map((_, a) => page(a).attr('href')).get() }
+    const mine = await links(officer)
+    assert.ok(mine.includes('/find') && mine.includes('/meetings') && mine.includes('/tasks'))
+    const school = await links((await t.signedIn(['school_user'])).agent)
+    assert.ok(!school.includes('/find') && !school.includes('/meetings') && school.includes('/tasks'))
+  })
+
   it('keeps other LAs out', async () => {
     const other = await t.addAuthority('993', 'Distant Council')
     const outsider = (await t.signedIn(['cme_officer'], { laId: other.id })).agent

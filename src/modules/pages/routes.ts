@@ -1,3 +1,5 @@
+import { VIEW_FINDINGS } from '../no-roll/policy.ts'
+import { TAKE_PART } from '../meetings/policy.ts'
 import type { FastifyPluginAsync } from 'fastify'
 import { sql } from 'kysely'
 import type { Deps } from '../../app.ts'
@@ -20,6 +22,8 @@ export function pageRoutes(deps: Deps): FastifyPluginAsync {
         viewAudit: VIEW_AUDIT.kind === 'user' && VIEW_AUDIT.allow(user),
         editCalendar: EDIT_CALENDAR.kind === 'user' && EDIT_CALENDAR.allow(user),
         viewRegister: VIEW_REGISTER.kind === 'user' && VIEW_REGISTER.allow(user),
+        findChildren: VIEW_FINDINGS.kind === 'user' && VIEW_FINDINGS.allow(user),
+        meetings: TAKE_PART.kind === 'user' && TAKE_PART.allow(user),
       }
       return reply.page('pages/views/home.njk', { title: 'Home', can })
     })
