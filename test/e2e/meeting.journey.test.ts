@@ -34,7 +34,7 @@ describe('meeting journey: an officer refers a case, the chair runs the meeting 
 
     // The officer sets up the weekly meeting, chaired by a colleague.
     await page.goto(`${base}/`)
-    await page.getByRole('link', { name: 'Meetings', exact: true }).click()
+    await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Meetings', exact: true }).click()
     await visit(page, 'Meetings', 'meetings, none yet')
     await page.getByTestId('new-series').click()
     await visit(page, 'Set up a meeting series', 'new series')
@@ -91,7 +91,7 @@ describe('meeting journey: an officer refers a case, the chair runs the meeting 
     const partner = await t.signedIn(['partner_practitioner'], { organisationId: policeId })
     const { page: partnerPage } = await signedInPage(browser, base, partner.agent.cookies.lantern_session)
     await partnerPage.goto(`${base}/`)
-    await partnerPage.getByRole('link', { name: 'Your tasks', exact: true }).click()
+    await partnerPage.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Your tasks', exact: true }).click()
     await visit(partnerPage, 'Your tasks', 'partner tasks')
     await partnerPage.getByRole('link', { name: 'Police to visit the address with the CME officer' }).click()
     await visit(partnerPage, 'Police to visit the address with the CME officer', 'partner task')
