@@ -1,6 +1,5 @@
 import { sql } from 'kysely'
 import type { Db } from '../../platform/db.ts'
-import type { KnownRecord } from '../no-roll/find.ts'
 
 // Tables: child (merged_into, merged_at), child_merge and child_not_duplicate (migration 0008), and
 // every table that belongs to a child, whose rows a merge moves.
@@ -9,16 +8,6 @@ import type { KnownRecord } from '../no-roll/find.ts'
 export const CHILD_TABLES = ['child_address', 'cme_case', 'child_event', 'child_flag', 'school_notice', 'case_action', 'child_alias',
   'child_contact', 'child_school', 'placement_barrier', 'case_share', 'linkage_candidate', 'panel_referral', 'meeting_item'] as const
 export type ChildTable = (typeof CHILD_TABLES)[number]
-
-/** The register's children for deduplication, with their latest address. Merged records are left out. */
-export async function registerChildren(tx: Db): Promise<KnownRecord[]> {
-  const { rows } = await sql<KnownRecord>`select c.id as key, c.forename || ' ' || c.surname as label, '/children/' || c.id as href,
-      c.forename, c.surname, to_char(c.date_of_birth, 'YYYY-MM-DD') as "dateOfBirth", c.sex, a.postcode, a.line1 as address, c.nhs_number as "nhsNumber", c.upn
-    from child c left join lateral (select postcode, line1 from child_address a where a.local_authority_id = c.local_authority_id and a.child_id = c.id
-      order by a.to_date is null desc, a.from_date desc nulls last, a.created_at desc limit 1) a on true
-    where c.merged_into is null`.execute(tx)
-  return rows
-}
 
 export async function notDuplicateKeys(tx: Db): Promise<string[]> {
   const { rows } = await sql<{ k: string }>`select child_a || '|' || child_b as k from child_not_duplicate`.execute(tx)

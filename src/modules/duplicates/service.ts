@@ -6,6 +6,7 @@ import type { CurrentUser } from '../../platform/access.ts'
 import * as cq from '../children/queries.ts'
 import { insertChildEvent } from '../register/queries.ts'
 import { inWorker } from '../no-roll/service.ts'
+import { loadRegister } from '../no-roll/queries.ts'
 import type { DuplicatePair } from './find.ts'
 import * as q from './queries.ts'
 
@@ -22,7 +23,10 @@ export type DuplicateRow = DuplicatePair & { left: q.ChildSummary; right: q.Chil
 
 /** The strongest likely duplicates on the register (at most 100), with both records; the list is audited as a view of children's details. */
 export async function listDuplicates(db: Db, user: CurrentUser, ip: string, now: Date): Promise<DuplicateRow[]> {
-  const { children, exclude } = await withTenant(db, tenant(user), async (tx) => ({ children: await q.registerChildren(tx), exclude: await q.notDuplicateKeys(tx) }))
+  // The register as the linkage runs read it, keyed by child id ("c:<id>" there) so pairs name the children.
+  const { children, exclude } = await withTenant(db, tenant(user), async (tx) => ({
+    children: (await loadRegister(tx)).map((c) => ({ ...c, key: c.key.slice(2) })), exclude: await q.notDuplicateKeys(tx),
+  }))
   const pairs = await inWorker({ task: 'duplicates', children, minimum: DUPLICATE_MINIMUM, limit: SHOWN, exclude })
   return withTenant(db, tenant(user), async (tx) => {
     const out: DuplicateRow[] = []

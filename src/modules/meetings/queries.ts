@@ -130,10 +130,11 @@ export async function highRiskCases(tx: Db): Promise<AgendaCandidate[]> {
   return rows
 }
 
-export async function openCasesWithDates(tx: Db): Promise<{ caseId: string; childId: string; since: string }[]> {
+/** Open cases with the day each child was last in education (or the case opened): all of them, or one. */
+export async function openCasesWithDates(tx: Db, caseId?: string): Promise<{ caseId: string; childId: string; since: string }[]> {
   const { rows } = await sql<{ caseId: string; childId: string; since: string }>`select c.id as "caseId", c.child_id as "childId",
       coalesce(to_char(c.date_last_in_education, 'YYYY-MM-DD'), to_char(c.opened_at at time zone 'Europe/London', 'YYYY-MM-DD')) as since
-    from cme_case c where ${OPEN}`.execute(tx)
+    from cme_case c where ${OPEN} ${caseId ? sql`and c.id = ${caseId}` : sql``}`.execute(tx)
   return rows
 }
 

@@ -212,7 +212,7 @@ export async function getItem(db: Db, user: CurrentUser, ip: string, itemId: str
     if (!item) throw new NotFound()
     const meeting = (await meetingFor(tx, user, item.meetingId))!
     const calendar = await loadCalendarInTx(tx)
-    const dates = (await q.openCasesWithDates(tx)).find((c) => c.caseId === item.caseId)
+    const [dates] = await q.openCasesWithDates(tx, item.caseId)
     let missing: string | null = null
     try {
       if (dates) missing = `${missingClock(calendar, dates.since, meeting.heldOn).schoolDays} school days`
