@@ -2,9 +2,10 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { blockPairs } from './blocking.ts'
 import { connectedComponents } from './clusters.ts'
+import { encodePair } from './encode.ts'
 import { parseMapping, fileMapping } from './mapping.ts'
 import { toLinkRecord } from './records.ts'
-import { bestMatchesOnly } from './service.ts'
+import { bestMatchesOnly, strongestFirst } from './service.ts'
 
 const mapping = fileMapping(parseMapping({ id: 'id', fields: { forename: 'f', surname: 's', dateOfBirth: 'd' } }), 'left')
 const people = [
@@ -14,19 +15,20 @@ const people = [
   ['4', 'ruby', 'ashgrove', ''],
   ['5', '', 'thornbury', '2014-12-01'],
 ].map(([id, f, s, d]) => toLinkRecord({ id, f, s, d }, mapping))
+const table = encodePair(people, null).left
 
 const pairsOf = (p: ReturnType<typeof blockPairs>) => Array.from(p.left, (l, i) => `${people[l].id}-${people[p.right[i]].id}:${p.rule[i]}`)
 
 describe('blocking', () => {
   it('unions equi-join rules, crediting each pair to the first rule that finds it', () => {
-    const pairs = blockPairs(people, null, [['forename', 'surname'], ['dateOfBirth']])
+    const pairs = blockPairs(table, null, [['forename', 'surname'], ['dateOfBirth']])
 
     assert.deepEqual(pairsOf(pairs).sort(), ['1-2:0', '1-3:1', '1-4:0', '1-5:1', '2-3:1', '2-4:0', '2-5:1', '3-5:1'])
     assert.deepEqual(pairs.perRule, [3, 5])
   })
 
   it('never joins on an unknown value', () => {
-    const pairs = blockPairs(people, null, [['forename']])
+    const pairs = blockPairs(table, null, [['forename']])
 
     assert.ok(!pairsOf(pairs).some((p) => p.includes('5')))
   })
@@ -34,14 +36,15 @@ describe('blocking', () => {
   it('skips a key shared by more records than the block limit, leaving those pairs to other rules', () => {
     // Four records share the surname ashgrove; with a limit of 3 the surname rule pairs none of them, and the
     // first-name rule (three Rubys) still pairs those it can.
-    const pairs = blockPairs(people, null, [['surname'], ['forename']], Infinity, 3)
+    const pairs = blockPairs(table, null, [['surname'], ['forename']], Infinity, 3)
 
     assert.deepEqual(pairs.perRule, [0, 3])
     assert.deepEqual(pairsOf(pairs).sort(), ['1-2:1', '1-4:1', '2-4:1'])
   })
 
   it('links every left record with every matching right record in link mode', () => {
-    const pairs = blockPairs(people.slice(0, 2), people.slice(2), [['surname']])
+    const both = encodePair(people.slice(0, 2), people.slice(2))
+    const pairs = blockPairs(both.left, both.right, [['surname']])
 
     assert.equal(pairs.length, 4)
   })
@@ -67,5 +70,11 @@ describe('one-to-one linking', () => {
     const eligible = bestMatchesOnly(pairs, weights, 2, 2)
 
     assert.deepEqual(Array.from(eligible), [1, 0, 0, 1])
+  })
+
+  it('orders pairs strongest first, ties in pair order, over the whole range of weights', () => {
+    const weights = Float64Array.from([-3.5, 40.25, 0, 40.25, -900, 12.000001, 12, 2000])
+
+    assert.deepEqual(Array.from(strongestFirst(weights)), [7, 1, 3, 5, 6, 2, 0, 4])
   })
 })

@@ -1,40 +1,67 @@
+import { NumberMap, type Table } from './encode.ts'
 import type { BlockingKey } from './mapping.ts'
-import type { LinkRecord } from './records.ts'
 
 export type BlockingRule = BlockingKey[]
 
 /** Candidate pairs as parallel arrays, with the rule that first produced each pair. */
 export type Pairs = { left: Int32Array; right: Int32Array; rule: Uint8Array; length: number; perRule: number[] }
 
-export function blockingKeyValue(r: LinkRecord, key: BlockingKey): string | null {
+/** A key's value for every record of a table as a small non-negative integer (-1 unknown), and how many bits it needs. */
+function keyColumn(t: Table, key: BlockingKey): { values: Int32Array; bits: number } {
+  const d = t.dicts
+  const bitsFor = (n: number) => Math.max(1, Math.ceil(Math.log2(n + 1)))
+  const derived = (f: (ymd: number) => number, bits: number) => ({ values: t.dob.map((v) => (v < 0 ? -1 : f(v))), bits })
   switch (key) {
-    case 'forename': return r.forename
-    case 'surname': return r.surname
-    case 'dateOfBirth': return r.dob
-    case 'sex': return r.sex
-    case 'postcode': return r.postcode?.value ?? null
-    case 'postcodeSector': return r.postcode?.sector ?? null
-    case 'postcodeDistrict': return r.postcode?.district ?? null
-    case 'nhsNumber': return r.nhsNumber
-    case 'upn': return r.upn
-    case 'forenameInitial': return r.forename?.[0] ?? null
-    case 'surnameInitial': return r.surname?.[0] ?? null
-    case 'birthYear': return r.dob?.slice(0, 4) ?? null
-    case 'birthMonthDay': return r.dob?.slice(5) ?? null
-    case 'birthYearMonth': return r.dob?.slice(0, 7) ?? null
-    case 'address': return r.address
+    case 'forename': return { values: t.forename, bits: bitsFor(d.names.size) }
+    case 'surname': return { values: t.surname, bits: bitsFor(d.names.size) }
+    case 'dateOfBirth': return { values: t.dobDays, bits: 17 }
+    case 'sex': return { values: t.sex, bits: bitsFor(d.sex.size) }
+    case 'postcode': return { values: t.postcode, bits: bitsFor(d.postcode.size) }
+    case 'postcodeSector': return { values: t.sector, bits: bitsFor(d.sector.size) }
+    case 'postcodeDistrict': return { values: t.district, bits: bitsFor(d.district.size) }
+    case 'nhsNumber': return { values: t.nhsNumber, bits: bitsFor(d.identifier.size) }
+    case 'upn': return { values: t.upn, bits: bitsFor(d.identifier.size) }
+    case 'forenameInitial': return { values: t.forenameInitial, bits: 5 }
+    case 'surnameInitial': return { values: t.surnameInitial, bits: 5 }
+    case 'birthYear': return derived((v) => Math.floor(v / 10000) - 1900, 8)
+    case 'birthMonthDay': return derived((v) => v % 10000, 11)
+    case 'birthYearMonth': return derived((v) => (Math.floor(v / 10000) - 1900) * 12 + (Math.floor(v / 100) % 100), 12)
+    case 'address': return { values: t.address, bits: bitsFor(d.address.size) }
   }
 }
 
-/** A rule's join key for one record; null when any part is unknown, so unknowns never join. */
-export function ruleKey(r: LinkRecord, rule: BlockingRule): string | null {
-  let key = ''
-  for (const k of rule) {
-    const v = blockingKeyValue(r, k)
-    if (v === null) return null
-    key += `${v}\u0001`
+/**
+ * A rule's join key for every record, packed into one number (-1 when any part is unknown, so unknowns
+ * never join). Parts that fit in 53 bits together are packed exactly; wider ones are hashed, where a
+ * collision can only add a pair to be scored, never lose one.
+ */
+export function ruleKeys(t: Table, rule: BlockingRule): Float64Array {
+  const parts = rule.map((k) => keyColumn(t, k))
+  const exact = parts.reduce((a, p) => a + p.bits, 0) <= 53
+  const keys = new Float64Array(t.size)
+  for (let i = 0; i < t.size; i++) {
+    let key = 0
+    // Two 32-bit hashes with different seeds, 53 bits together: among a million keys a collision is
+    // about as likely as one in ten million runs.
+    let h1 = 0x811c9dc5
+    let h2 = 0x2545f491
+    for (const part of parts) {
+      const v = part.values[i]
+      if (v < 0) { key = -1; break }
+      if (exact) key = key * 2 ** part.bits + v
+      else {
+        h1 = Math.imul(h1 ^ v, 0x01000193) ^ (h1 >>> 15)
+        h2 = Math.imul(h2 ^ v, 0x5bd1e995) ^ (h2 >>> 13)
+      }
+    }
+    if (key === -1 || exact) keys[i] = key
+    else {
+      h1 = Math.imul(h1 ^ (h1 >>> 16), 0x85ebca6b)
+      h2 = Math.imul(h2 ^ (h2 >>> 16), 0xc2b2ae35)
+      keys[i] = (h1 >>> 0) * 2097152 + ((h2 ^ (h2 >>> 13)) & 0x1fffff)
+    }
   }
-  return key
+  return keys
 }
 
 /** The most records on one side of a block that a rule still pairs: beyond it, the rule skips that key. */
@@ -42,64 +69,79 @@ export const MAX_BLOCK = 64
 
 export const describeRule = (rule: BlockingRule): string => rule.join(' + ')
 
+/** One rule's blocks: a block number per record on each side (-1 for none), and the right side's members by block. */
+type Blocks = { left: Int32Array; right: Int32Array; start: Int32Array; members: Int32Array; oversized: Uint8Array }
+
+function blocksOf(left: Table, right: Table, rule: BlockingRule, maxBlock: number, dedupe: boolean): Blocks {
+  const lk = ruleKeys(left, rule)
+  const rk = dedupe ? lk : ruleKeys(right, rule)
+  const numbers = new NumberMap(left.size + (dedupe ? 0 : right.size))
+  const number = (keys: Float64Array) => {
+    const out = new Int32Array(keys.length)
+    for (let i = 0; i < keys.length; i++) out[i] = keys[i] < 0 ? -1 : numbers.getOrAdd(keys[i], numbers.size)
+    return out
+  }
+  const rb = number(rk)
+  const lb = dedupe ? rb : number(lk)
+  const count = new Int32Array(numbers.size + 1)
+  for (let j = 0; j < rb.length; j++) if (rb[j] >= 0) count[rb[j] + 1]++
+  const oversized = new Uint8Array(numbers.size)
+  for (let b = 0; b < numbers.size; b++) if (count[b + 1] > maxBlock) oversized[b] = 1
+  for (let b = 0; b < numbers.size; b++) count[b + 1] += count[b]
+  const start = count.slice()
+  const members = new Int32Array(count[numbers.size])
+  for (let j = 0; j < rb.length; j++) if (rb[j] >= 0) members[count[rb[j]]++] = j
+  return { left: lb, right: rb, start, members, oversized }
+}
+
 /**
  * The union of equi-joins: each rule is joined on its own, and a pair that an earlier rule already
  * produced is skipped, so every pair appears once and is credited to the first rule that found it.
  * With `right` null the records are deduplicated against themselves (each unordered pair once).
  */
-export function blockPairs(left: LinkRecord[], right: LinkRecord[] | null, rules: BlockingRule[], maxPairs = Infinity, maxBlock = Infinity): Pairs {
-  const leftKeys = rules.map((rule) => left.map((r) => ruleKey(r, rule)))
-  const rightKeys = right ? rules.map((rule) => right.map((r) => ruleKey(r, rule))) : leftKeys
+export function blockPairs(left: Table, right: Table | null, rules: BlockingRule[], maxPairs = Infinity, maxBlock = Infinity): Pairs {
+  const dedupe = right === null || right === left
+  const other = right ?? left
   let capacity = 1 << 16
   let l = new Int32Array(capacity)
   let rr = new Int32Array(capacity)
   let ruleOf = new Uint8Array(capacity)
   let length = 0
   const perRule = rules.map(() => 0)
-  const oversized = rules.map(() => new Set<string>())
-  const push = (i: number, j: number, q: number) => {
-    if (length === capacity) {
-      capacity *= 2
-      const grow = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => { const b = make(capacity); b.set(a); return b }
-      l = grow(l, (n) => new Int32Array(n))
-      rr = grow(rr, (n) => new Int32Array(n))
-      ruleOf = grow(ruleOf, (n) => new Uint8Array(n))
-    }
-    l[length] = i
-    rr[length] = j
-    ruleOf[length] = q
-    length++
-  }
+  const done: Blocks[] = []
   for (let q = 0; q < rules.length && length < maxPairs; q++) {
-    const index = new Map<string, number[]>()
-    rightKeys[q].forEach((k, j) => {
-      if (k === null) return
-      const list = index.get(k)
-      if (list) list.push(j)
-      else index.set(k, [j])
-    })
-    for (const [k, list] of index) if (list.length > maxBlock) oversized[q].add(k)
-    const lk = leftKeys[q]
-    for (let i = 0; i < left.length && length < maxPairs; i++) {
-      const k = lk[i]
-      if (k === null) continue
-      const matches = index.get(k)
+    const blocks = blocksOf(left, other, rules[q], maxBlock, dedupe)
+    const { start, members, oversized } = blocks
+    for (let i = 0; i < left.size && length < maxPairs; i++) {
+      const b = blocks.left[i]
       // A key shared by very many records (a common surname in one postcode sector) pairs each with all the
       // others: the square of the block's size, almost all non-matches, that other rules pair anyway.
-      if (!matches || oversized[q].has(k)) continue
-      for (const j of matches) {
-        if (!right && j <= i) continue
+      if (b < 0 || oversized[b]) continue
+      for (let m = start[b]; m < start[b + 1]; m++) {
+        const j = members[m]
+        if (dedupe && j <= i) continue
         let seen = false
-        for (let p = 0; p < q && !seen; p++) {
-          const a = leftKeys[p][i]
+        for (let p = 0; p < done.length && !seen; p++) {
+          const a = done[p].left[i]
           // An earlier rule found the pair only if it shared a key that rule did not skip.
-          seen = a !== null && a === rightKeys[p][j] && !oversized[p].has(a)
+          seen = a >= 0 && a === done[p].right[j] && !done[p].oversized[a]
         }
         if (seen) continue
-        push(i, j, q)
+        if (length === capacity) {
+          capacity *= 2
+          const grow = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => { const c = make(capacity); c.set(a); return c }
+          l = grow(l, (n) => new Int32Array(n))
+          rr = grow(rr, (n) => new Int32Array(n))
+          ruleOf = grow(ruleOf, (n) => new Uint8Array(n))
+        }
+        l[length] = i
+        rr[length] = j
+        ruleOf[length] = q
+        length++
         perRule[q]++
       }
     }
+    done.push(blocks)
   }
   return { left: l.subarray(0, length), right: rr.subarray(0, length), rule: ruleOf.subarray(0, length), length, perRule }
 }

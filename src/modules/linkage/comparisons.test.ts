@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { buildComparisons, dateOfBirthComparison, NULL_LEVEL, postcodeComparison, residenceComparison, type Comparison } from './comparisons.ts'
+import { buildComparisons, compareRecords, dateOfBirthComparison, NULL_LEVEL, postcodeComparison, residenceComparison, type Comparison } from './comparisons.ts'
 import { aliasTableFromRows } from './nicknames.ts'
 import { toLinkRecord } from './records.ts'
 import { jaro, jaroWinkler, withinOneEdit } from './similarity.ts'
@@ -15,7 +15,7 @@ const aliases = aliasTableFromRows([['alfred', 'alfie'], ['alfred', 'fred']])
 const comps = buildComparisons(mapping, mapping, aliases)
 const byName = (name: string): Comparison => comps.find((c) => c.name === name)!
 const level = (c: Comparison, a: Record<string, string>, b: Record<string, string>) => {
-  const g = c.compare(rec(a), rec(b))
+  const g = compareRecords(c, rec(a), rec(b))
   return g === NULL_LEVEL ? 'unknown' : c.levels[g]
 }
 
@@ -98,7 +98,7 @@ describe('postcode comparison levels', () => {
 describe('residence: postcode and address together', () => {
   const withAddress: FileMapping = { ...mapping, fields: { ...mapping.fields, address: ['a'] } }
   const res = (a: [string, string], b: [string, string]) => {
-    const g = residenceComparison.compare(toLinkRecord({ id: '1', p: a[0], a: a[1] }, withAddress), toLinkRecord({ id: '2', p: b[0], a: b[1] }, withAddress))
+    const g = compareRecords(residenceComparison, toLinkRecord({ id: '1', p: a[0], a: a[1] }, withAddress), toLinkRecord({ id: '2', p: b[0], a: b[1] }, withAddress))
     return g === NULL_LEVEL ? 'unknown' : residenceComparison.levels[g]
   }
 

@@ -1,6 +1,6 @@
 import { blockPairs, describeRule, type BlockingRule, type Pairs } from './blocking.ts'
 import { NULL_LEVEL, type Comparison } from './comparisons.ts'
-import type { LinkRecord } from './records.ts'
+import { NumberMap, type Table } from './encode.ts'
 
 /** Trained Fellegi-Sunter parameters: m and u per comparison level, and the prior λ. */
 export type Model = {
@@ -30,13 +30,13 @@ export function mulberry32(seed: number): () => number {
 }
 
 /** Comparison levels for every pair, flattened: pair p, comparison c is at p * C + c. */
-export function computeGammas(comps: Comparison[], left: LinkRecord[], right: LinkRecord[], pairs: Pairs): Int8Array {
+export function computeGammas(comps: Comparison[], left: Table, right: Table, pairs: Pairs): Int8Array {
   const C = comps.length
   const out = new Int8Array(pairs.length * C)
-  for (let p = 0; p < pairs.length; p++) {
-    const l = left[pairs.left[p]]
-    const r = right[pairs.right[p]]
-    for (let c = 0; c < C; c++) out[p * C + c] = comps[c].compare(l, r)
+  for (let c = 0; c < C; c++) {
+    // One comparison at a time over every pair: one function, its columns and its cache stay hot.
+    const compare = comps[c].compare
+    for (let p = 0; p < pairs.length; p++) out[p * C + c] = compare(left, pairs.left[p], right, pairs.right[p])
   }
   return out
 }
@@ -47,23 +47,23 @@ function normalise(counts: number[]): number[] {
 }
 
 /** u from random pairs, which are almost all non-matches whatever the data. */
-export function estimateU(comps: Comparison[], left: LinkRecord[], right: LinkRecord[] | null, samples: number, seed: number): number[][] {
+export function estimateU(comps: Comparison[], left: Table, right: Table | null, samples: number, seed: number): number[][] {
   const random = mulberry32(seed)
   const other = right ?? left
   const counts = comps.map((c) => c.levels.map(() => 0))
   const count = (i: number, j: number) => {
     for (let k = 0; k < comps.length; k++) {
-      const level = comps[k].compare(left[i], other[j])
+      const level = comps[k].compare(left, i, other, j)
       if (level !== NULL_LEVEL) counts[k][level]++
     }
   }
-  if (left.length * other.length <= samples) {
+  if (left.size * other.size <= samples) {
     // Small files: every pair, so that u does not depend on the luck of the draw.
-    for (let i = 0; i < left.length; i++) for (let j = right ? 0 : i + 1; j < other.length; j++) count(i, j)
+    for (let i = 0; i < left.size; i++) for (let j = right ? 0 : i + 1; j < other.size; j++) count(i, j)
   } else {
     for (let s = 0; s < samples; s++) {
-      const i = Math.floor(random() * left.length)
-      const j = Math.floor(random() * other.length)
+      const i = Math.floor(random() * left.size)
+      const j = Math.floor(random() * other.size)
       if (right || i !== j) count(i, j)
     }
   }
@@ -71,8 +71,8 @@ export function estimateU(comps: Comparison[], left: LinkRecord[], right: LinkRe
 }
 
 /** λ: pairs that strict deterministic rules accept, scaled up by a guess of those rules' recall. */
-export function estimateLambda(left: LinkRecord[], right: LinkRecord[] | null, rules: BlockingRule[], recall = 0.8): number {
-  const total = right ? left.length * right.length : (left.length * (left.length - 1)) / 2
+export function estimateLambda(left: Table, right: Table | null, rules: BlockingRule[], recall = 0.8): number {
+  const total = right ? left.size * right.size : (left.size * (left.size - 1)) / 2
   if (!total) return 1e-6
   const found = rules.length ? blockPairs(left, right, rules).length : 0
   return Math.min(0.5, Math.max(found / recall, 1) / total)
@@ -86,24 +86,20 @@ function defaultM(levels: number): number[] {
 type Patterns = { gammas: Int8Array; counts: Float64Array; size: number }
 
 export function aggregatePatterns(gammas: Int8Array, C: number): Patterns {
-  const map = new Map<number, number>()
-  const first = new Map<number, number>()
+  const index = new NumberMap(4096)
+  const first: number[] = []
+  const tally: number[] = []
   const n = gammas.length / C
   for (let p = 0; p < n; p++) {
     let key = 0
     for (let c = 0; c < C; c++) key = key * 8 + gammas[p * C + c] + 1
-    const seen = map.get(key)
-    if (seen === undefined) { map.set(key, 1); first.set(key, p) } else map.set(key, seen + 1)
+    const k = index.getOrAdd(key, first.length)
+    if (k === first.length) { first.push(p); tally.push(1) } else tally[k]++
   }
-  const size = map.size
+  const size = first.length
   const out = new Int8Array(size * C)
-  const counts = new Float64Array(size)
-  let i = 0
-  for (const [key, count] of map) {
-    out.set(gammas.subarray(first.get(key)! * C, first.get(key)! * C + C), i * C)
-    counts[i++] = count
-  }
-  return { gammas: out, counts, size }
+  for (let k = 0; k < size; k++) out.set(gammas.subarray(first[k] * C, first[k] * C + C), k * C)
+  return { gammas: out, counts: Float64Array.from(tally), size }
 }
 
 /**
@@ -151,7 +147,7 @@ export function expectationMaximisation(patterns: Patterns, u: number[][], start
 
 export type TrainOptions = { trainingRules: BlockingRule[]; deterministicRules: BlockingRule[]; uSamples: number; seed: number; maxTrainingPairs: number }
 
-export function trainModel(comps: Comparison[], left: LinkRecord[], right: LinkRecord[] | null, opts: TrainOptions): Model {
+export function trainModel(comps: Comparison[], left: Table, right: Table | null, opts: TrainOptions): Model {
   const other = right ?? left
   const u = estimateU(comps, left, right, opts.uSamples, opts.seed)
   const lambda = estimateLambda(left, right, opts.deterministicRules)
@@ -172,19 +168,21 @@ export function trainModel(comps: Comparison[], left: LinkRecord[], right: LinkR
     sessions.push({ rule: describeRule(rule), pairs: pairs.length, patterns: patterns.size, iterations: fit.iterations, lambda: fit.lambda })
   }
   const m = comps.map((c, i) => (sessionsPer[i] ? sums[i].map((v) => v / sessionsPer[i]) : defaultM(c.levels.length)))
-  const all = right ? [...left, ...right] : left
+  const tables = right ? [left, right] : [left]
   const tf = comps.map((c) => {
-    if (!c.tfValue) return null
-    const counts = new Map<string, number>()
+    if (!c.tf) return null
+    // Name comparisons are the only ones with term frequencies, and names share one dictionary.
+    const values = left.dicts.names.values
+    const counts = new Float64Array(values.length)
     let n = 0
-    for (const r of all) {
-      const v = c.tfValue(r)
-      if (v === null) continue
-      counts.set(v, (counts.get(v) ?? 0) + 1)
-      n++
+    for (const t of tables) {
+      const column = c.tf(t)
+      for (let i = 0; i < t.size; i++) if (column[i] >= 0) { counts[column[i]]++; n++ }
     }
-    for (const [k, v] of counts) counts.set(k, v / n)
-    return counts
+    const table = new Map<string, number>()
+    for (let v = 0; v < counts.length; v++) if (counts[v]) table.set(values[v], counts[v] / n)
+    return table
   })
-  return { comparisons: comps, lambda, m, u, tf, tfMinimum: 1 / Math.max(1, all.length), sessions }
+  const records = left.size + (right ? right.size : 0)
+  return { comparisons: comps, lambda, m, u, tf, tfMinimum: 1 / Math.max(1, records), sessions }
 }

@@ -1,4 +1,5 @@
 import { NULL_LEVEL } from './comparisons.ts'
+import { Dictionaries, encodeTable, type Table } from './encode.ts'
 import type { Model } from './model.ts'
 import type { LinkRecord } from './records.ts'
 
@@ -14,29 +15,36 @@ export function levelWeights(model: Model): Float64Array[] {
 /**
  * Splink's term-frequency adjustment: an exact match on value v weighs log2(m / tf(v)) instead of
  * log2(m / u), so agreeing on a rare surname is stronger evidence than agreeing on a common one.
+ * An exact match has the same value on both sides, so the adjustment is a function of that value.
  */
-export function tfAdjustment(model: Model, c: number, l: LinkRecord, r: LinkRecord): number {
+export function tfAdjustmentOf(model: Model, c: number, value: string): number {
   const table = model.tf[c]
-  const pick = model.comparisons[c].tfValue
-  if (!table || !pick) return 0
-  const tf = Math.max(table.get(pick(l)!) ?? 0, table.get(pick(r)!) ?? 0, model.tfMinimum)
-  return log2(model.u[c][0]) - log2(tf)
+  if (!table) return 0
+  return log2(model.u[c][0]) - log2(Math.max(table.get(value) ?? 0, model.tfMinimum))
 }
 
-export function scorePairs(model: Model, gammas: Int8Array, left: LinkRecord[], right: LinkRecord[], pairLeft: Int32Array, pairRight: Int32Array): Float64Array {
+/** The adjustment for each value id of a comparison's column, for scoring many pairs. */
+function tfAdjustments(model: Model, c: number, values: string[]): Float64Array | null {
+  if (!model.tf[c]) return null
+  return Float64Array.from(values, (v) => tfAdjustmentOf(model, c, v))
+}
+
+export function scorePairs(model: Model, gammas: Int8Array, left: Table, pairLeft: Int32Array): Float64Array {
   const C = model.comparisons.length
   const n = gammas.length / C
   const table = levelWeights(model)
   const prior = priorWeight(model)
-  const weights = new Float64Array(n)
-  for (let p = 0; p < n; p++) {
-    let w = prior
-    for (let c = 0; c < C; c++) {
+  const weights = new Float64Array(n).fill(prior)
+  for (let c = 0; c < C; c++) {
+    const t = table[c]
+    const column = model.comparisons[c].tf?.(left)
+    const tf = column ? tfAdjustments(model, c, left.dicts.names.values) : null
+    for (let p = 0; p < n; p++) {
       const g = gammas[p * C + c]
-      w += table[c][g + 1]
-      if (g === 0 && model.tf[c]) w += tfAdjustment(model, c, left[pairLeft[p]], right[pairRight[p]])
+      weights[p] += t[g + 1]
+      // Exact means the same value id on both sides, so the left record's id is the value.
+      if (g === 0 && tf) weights[p] += tf[column![pairLeft[p]]]
     }
-    weights[p] = w
   }
   return weights
 }
@@ -46,10 +54,14 @@ export type WaterfallStep = { comparison: string; level: string; weight: number;
 /** The explanation of one pair's score: the prior, then what each comparison added or took away. */
 export function explainPair(model: Model, l: LinkRecord, r: LinkRecord) {
   const table = levelWeights(model)
+  const dicts = new Dictionaries()
+  const lt = encodeTable([l], dicts)
+  const rt = encodeTable([r], dicts)
   const steps: WaterfallStep[] = [{ comparison: 'prior', level: '', weight: priorWeight(model), tfAdjustment: 0 }]
   model.comparisons.forEach((c, i) => {
-    const g = c.compare(l, r)
-    const tf = g === 0 ? tfAdjustment(model, i, l, r) : 0
+    const g = c.compare(lt, 0, rt, 0)
+    const column = c.tf?.(lt)
+    const tf = g === 0 && column ? tfAdjustmentOf(model, i, dicts.names.values[column[0]]) : 0
     steps.push({ comparison: c.name, level: g === NULL_LEVEL ? 'unknown' : c.levels[g], weight: table[i][g + 1], tfAdjustment: tf })
   })
   const weight = steps.reduce((a, s) => a + s.weight + s.tfAdjustment, 0)

@@ -1,6 +1,7 @@
 import { blockPairs, MAX_BLOCK, type BlockingRule, type Pairs } from './blocking.ts'
 import { connectedComponents } from './clusters.ts'
 import { buildComparisons } from './comparisons.ts'
+import { encodePair } from './encode.ts'
 import { fileMapping, type BlockingKey, type Mapping } from './mapping.ts'
 import { computeGammas, trainModel, type Model } from './model.ts'
 import type { AliasTable } from './nicknames.ts'
@@ -57,8 +58,12 @@ export function runLinkage(left: LinkRecord[], right: LinkRecord[] | null, mappi
   const lap = (name: string) => { const now = performance.now(); timings[name] = now - mark; mark = now }
   const comps = buildComparisons(fileMapping(mapping, 'left'), fileMapping(mapping, 'right'), aliases)
   if (comps.length > 17) throw new Error('At most 17 comparisons are supported')
-  const other = right ?? left
-  const model = trainModel(comps, left, right, {
+  const tables = encodePair(left, right)
+  const L = tables.left
+  const R = right ? tables.right : null
+  const other = tables.right
+  lap('encode')
+  const model = trainModel(comps, L, R, {
     trainingRules: usableRules(mapping.training ?? DEFAULT_TRAINING, mapping),
     deterministicRules: usableRules(DETERMINISTIC, mapping),
     uSamples: 300_000,
@@ -67,10 +72,10 @@ export function runLinkage(left: LinkRecord[], right: LinkRecord[] | null, mappi
   })
   lap('train')
   const blockingRules = usableRules(mapping.blocking ?? DEFAULT_BLOCKING, mapping)
-  const pairs = blockPairs(left, right, blockingRules, Infinity, MAX_BLOCK)
+  const pairs = blockPairs(L, R, blockingRules, Infinity, MAX_BLOCK)
   lap('block')
-  const gammas = computeGammas(comps, left, other, pairs)
-  const weights = scorePairs(model, gammas, left, other, pairs.left, pairs.right)
+  const gammas = computeGammas(comps, L, other, pairs)
+  const weights = scorePairs(model, gammas, L, pairs.left)
   const probabilities = weights.map(probabilityFromWeight)
   lap('score')
   const isEligible = right && mapping.oneToOne ? bestMatchesOnly(pairs, weights, left.length, right.length) : new Uint8Array(pairs.length).fill(1)
@@ -87,11 +92,10 @@ export function runLinkage(left: LinkRecord[], right: LinkRecord[] | null, mappi
  * to the record that agrees on the forename, and the other twin stays free for its own match.
  */
 export function bestMatchesOnly(pairs: Pairs, weights: Float64Array, leftCount: number, rightCount: number): Uint8Array {
-  const order = Array.from({ length: pairs.length }, (_, i) => i).sort((a, b) => weights[b] - weights[a])
   const leftUsed = new Uint8Array(leftCount)
   const rightUsed = new Uint8Array(rightCount)
   const eligible = new Uint8Array(pairs.length)
-  for (const p of order) {
+  for (const p of strongestFirst(weights)) {
     const l = pairs.left[p]
     const r = pairs.right[p]
     if (leftUsed[l] || rightUsed[r]) continue
@@ -100,4 +104,23 @@ export function bestMatchesOnly(pairs: Pairs, weights: Float64Array, leftCount: 
     eligible[p] = 1
   }
   return eligible
+}
+
+/**
+ * Pair numbers by weight, strongest first (ties in pair order). Each weight, rounded to a few millionths
+ * of a bit, is packed with its pair number into one number, so a plain numeric sort of a typed array
+ * orders them: a comparison function over millions of pairs takes seconds.
+ */
+export function strongestFirst(weights: Float64Array): Uint32Array {
+  const n = weights.length
+  const indexBits = Math.max(1, Math.ceil(Math.log2(n + 1)))
+  const scale = 2 ** Math.min(20, 53 - indexBits - 11)
+  const keys = new Float64Array(n)
+  for (let p = 0; p < n; p++) {
+    const w = Math.max(-1000, Math.min(1000, weights[p]))
+    keys[p] = Math.round((1000 - w) * scale) * 2 ** indexBits + p
+  }
+  keys.sort()
+  const mask = 2 ** indexBits
+  return Uint32Array.from(keys, (k) => k % mask)
 }
