@@ -10,7 +10,11 @@ export type Pairs = { left: Int32Array; right: Int32Array; rule: Uint8Array; len
 function keyColumn(t: Table, key: BlockingKey): { values: Int32Array; bits: number } {
   const d = t.dicts
   const bitsFor = (n: number) => Math.max(1, Math.ceil(Math.log2(n + 1)))
-  const derived = (f: (ymd: number) => number, bits: number) => ({ values: t.dob.map((v) => (v < 0 ? -1 : f(v))), bits })
+  const derived = (f: (ymd: number) => number, bits: number) => {
+    const values = new Int32Array(t.size)
+    for (let i = 0; i < t.size; i++) values[i] = t.dob[i] < 0 ? -1 : f(t.dob[i])
+    return { values, bits }
+  }
   switch (key) {
     case 'forename': return { values: t.forename, bits: bitsFor(d.names.size) }
     case 'surname': return { values: t.surname, bits: bitsFor(d.names.size) }
@@ -38,6 +42,8 @@ function keyColumn(t: Table, key: BlockingKey): { values: Int32Array; bits: numb
 export function ruleKeys(t: Table, rule: BlockingRule): Float64Array {
   const parts = rule.map((k) => keyColumn(t, k))
   const exact = parts.reduce((a, p) => a + p.bits, 0) <= 53
+  const columns = parts.map((p) => p.values)
+  const scales = parts.map((p) => 2 ** p.bits)
   const keys = new Float64Array(t.size)
   for (let i = 0; i < t.size; i++) {
     let key = 0
@@ -45,10 +51,10 @@ export function ruleKeys(t: Table, rule: BlockingRule): Float64Array {
     // about as likely as one in ten million runs.
     let h1 = 0x811c9dc5
     let h2 = 0x2545f491
-    for (const part of parts) {
-      const v = part.values[i]
+    for (let k = 0; k < columns.length; k++) {
+      const v = columns[k][i]
       if (v < 0) { key = -1; break }
-      if (exact) key = key * 2 ** part.bits + v
+      if (exact) key = key * scales[k] + v
       else {
         h1 = Math.imul(h1 ^ v, 0x01000193) ^ (h1 >>> 15)
         h2 = Math.imul(h2 ^ v, 0x5bd1e995) ^ (h2 >>> 13)

@@ -2,7 +2,7 @@ import { Dictionaries, encodeTable, type Table } from './encode.ts'
 import type { BlockingKey, FieldName, FileMapping } from './mapping.ts'
 import type { AliasTable } from './nicknames.ts'
 import type { LinkRecord } from './records.ts'
-import { jaroWinkler, withinOneEdit } from './similarity.ts'
+import { cannotReach, jaroWinkler, withinOneEdit } from './similarity.ts'
 
 /** The level a pair reached when either side is unknown: it carries no evidence either way. */
 export const NULL_LEVEL = -1
@@ -10,21 +10,35 @@ export const NULL_LEVEL = -1
 /**
  * One comparison: ordered levels, best first, the first that holds wins and the last is "else".
  * `uses` names the blocking keys that fix this comparison, so training on those keys must not learn it.
- * `compare` reads record i of one table and record j of another (encoded with the same dictionaries).
+ * `compareAll` writes the level of each pair (record left[p] of table l against right[p] of table r, both
+ * encoded with the same dictionaries) to out[p * stride + offset]. Each comparison runs its own loop over
+ * the pairs, so the work inside it is one known piece of code the compiler can keep fast.
  */
 export type Comparison = {
   name: string
   levels: string[]
   uses: BlockingKey[]
-  compare: (l: Table, i: number, r: Table, j: number) => number
+  compareAll: (l: Table, r: Table, left: Int32Array, right: Int32Array, out: Int8Array, stride: number, offset: number) => void
   /** The column whose value's frequency scales the weight of an exact match (a common surname counts for less). */
   tf?: (t: Table) => Int32Array
+}
+
+const oneLeft = new Int32Array(1)
+const oneRight = new Int32Array(1)
+const oneOut = new Int8Array(1)
+
+/** The level of one pair of encoded records. */
+export function compareOne(c: Comparison, l: Table, i: number, r: Table, j: number): number {
+  oneLeft[0] = i
+  oneRight[0] = j
+  c.compareAll(l, r, oneLeft, oneRight, oneOut, 1, 0)
+  return oneOut[0]
 }
 
 /** The level two records reach: for explaining one pair and for tests, not for comparing millions. */
 export function compareRecords(c: Comparison, l: LinkRecord, r: LinkRecord): number {
   const dicts = new Dictionaries()
-  return c.compare(encodeTable([l], dicts), 0, encodeTable([r], dicts), 0)
+  return compareOne(c, encodeTable([l], dicts), 0, encodeTable([r], dicts), 0)
 }
 
 const firstWord = (name: string): string => {
@@ -35,28 +49,62 @@ const firstWord = (name: string): string => {
 function nameComparison(name: string, column: (t: Table) => Int32Array, aliases: AliasTable | null, uses: BlockingKey[]): Comparison {
   // Surnames have no alias level: a nickname table says nothing about family names.
   const shift = aliases ? 1 : 0
+  const alias = (a: string, b: string): boolean => {
+    const fa = firstWord(a)
+    const fb = firstWord(b)
+    return fa === fb || aliases!.areAliases(fa, fb)
+  }
   const slow = (a: string, b: string): number => {
-    if (aliases) {
-      const fa = firstWord(a)
-      const fb = firstWord(b)
-      if (fa === fb || aliases.areAliases(fa, fb)) return 1
-    }
+    if (aliases && alias(a, b)) return 1
     const jw = jaroWinkler(a, b)
     // Jaro-Winkler is harsh on short names: Ava typed Aav scores 0.56, though it is one slip of the keys.
     return jw >= 0.92 ? shift + 1 : jw >= 0.88 || withinOneEdit(a, b) ? shift + 2 : shift + 3
+  }
+  // Per value: a number for its first word, and whether the nickname table knows that word. Two names can
+  // be aliases only if they share a first word or both are in the table.
+  const aliasInfo = new WeakMap<Dictionaries, { first: Int32Array; known: Uint8Array }>()
+  const aliasInfoOf = (dicts: Dictionaries) => {
+    const values = dicts.names.values
+    let info = aliasInfo.get(dicts)
+    if (!info || info.first.length !== values.length) {
+      const words = new Map<string, number>()
+      const first = new Int32Array(values.length)
+      const known = new Uint8Array(values.length)
+      values.forEach((v, i) => {
+        const w = firstWord(v)
+        let n = words.get(w)
+        if (n === undefined) words.set(w, (n = words.size))
+        first[i] = n
+        known[i] = aliases?.knows(w) ? 1 : 0
+      })
+      aliasInfo.set(dicts, (info = { first, known }))
+    }
+    return info
+  }
+  const different = (dicts: Dictionaries, a: number, b: number, masks: Int32Array, lengths: Int32Array, first: Int32Array, known: Uint8Array): number => {
+    const values = dicts.names.values
+    // Most different names are plainly different: too few letters in common to reach the lower Jaro-Winkler
+    // level, more than one edit apart and not aliases. That is settled without the cache.
+    if (cannotReach(masks[a], lengths[a], masks[b], lengths[b], 0.88) &&
+      (Math.abs(lengths[a] - lengths[b]) > 1 || !withinOneEdit(values[a], values[b])) &&
+      !(aliases && (first[a] === first[b] || (known[a] && known[b])))) return shift + 3
+    return dicts.level(name, a, b, values, slow)
   }
   return {
     name,
     levels: aliases ? ['exact', 'alias', 'jw>=0.92', 'jw>=0.88 or one edit', 'else'] : ['exact', 'jw>=0.92', 'jw>=0.88 or one edit', 'else'],
     uses,
     tf: column,
-    compare(l, i, r, j) {
-      const a = column(l)[i]
-      const b = column(r)[j]
-      if (a < 0 || b < 0) return NULL_LEVEL
-      if (a === b) return 0
-      const values = l.dicts.names.values
-      return l.dicts.level(name, a, b, () => slow(values[a], values[b]))
+    compareAll(l, r, left, right, out, stride, offset) {
+      const A = column(l)
+      const B = column(r)
+      const { masks, lengths } = l.dicts.names.letters()
+      const { first, known } = aliasInfoOf(l.dicts)
+      for (let p = 0; p < left.length; p++) {
+        const a = A[left[p]]
+        const b = B[right[p]]
+        out[p * stride + offset] = a < 0 || b < 0 ? NULL_LEVEL : a === b ? 0 : different(l.dicts, a, b, masks, lengths, first, known)
+      }
     },
   }
 }
@@ -81,23 +129,27 @@ function dateWithinOneEdit(a: number, b: number): boolean {
   return digit(a, first) === digit(b, first + 1) && digit(a, first + 1) === digit(b, first)
 }
 
+/** Dates as yyyymmdd and as day numbers. */
+function dateLevel(a: number, b: number, daysA: number, daysB: number): number {
+  if (a < 0 || b < 0) return NULL_LEVEL
+  if (a === b) return 0
+  if (Math.floor(a / 10000) === Math.floor(b / 10000) && Math.floor(a / 100) % 100 === b % 100 && a % 100 === Math.floor(b / 100) % 100) return 1
+  if (dateWithinOneEdit(a, b)) return 2
+  // A day mistyped across a tens boundary (09 and 10) is more than one character but a day apart.
+  const days = Math.abs(daysA - daysB)
+  return days <= 31 ? 3 : days <= 366 ? 4 : 5
+}
+
 export const dateOfBirthComparison: Comparison = {
   name: 'date_of_birth',
   levels: ['exact', 'day-month swapped', 'one character', 'within a month', 'within a year', 'else'],
   uses: ['dateOfBirth', 'birthYear', 'birthMonthDay', 'birthYearMonth'],
-  compare(l, i, r, j) {
-    const a = l.dob[i]
-    const b = r.dob[j]
-    if (a < 0 || b < 0) return NULL_LEVEL
-    if (a === b) return 0
-    const ya = Math.floor(a / 10000)
-    const ma = Math.floor(a / 100) % 100
-    const da = a % 100
-    if (ya === Math.floor(b / 10000) && ma === b % 100 && da === Math.floor(b / 100) % 100) return 1
-    if (dateWithinOneEdit(a, b)) return 2
-    // A day mistyped across a tens boundary (09 and 10) is more than one character but a day apart.
-    const days = Math.abs(l.dobDays[i] - r.dobDays[j])
-    return days <= 31 ? 3 : days <= 366 ? 4 : 5
+  compareAll(l, r, left, right, out, stride, offset) {
+    for (let p = 0; p < left.length; p++) {
+      const i = left[p]
+      const j = right[p]
+      out[p * stride + offset] = dateLevel(l.dob[i], r.dob[j], l.dobDays[i], r.dobDays[j])
+    }
   },
 }
 
@@ -114,7 +166,27 @@ export const postcodeComparison: Comparison = {
   name: 'postcode',
   levels: ['unit', 'sector', 'district', 'area', 'else'],
   uses: ['postcode', 'postcodeSector', 'postcodeDistrict'],
-  compare: postcodeLevel,
+  compareAll(l, r, left, right, out, stride, offset) {
+    for (let p = 0; p < left.length; p++) out[p * stride + offset] = postcodeLevel(l, left[p], r, right[p])
+  },
+}
+
+const similarAddress = (a: string, b: string): number => (jaroWinkler(a, b) >= 0.9 ? 1 : 2)
+
+function residenceLevel(l: Table, i: number, r: Table, j: number): number {
+  const level = postcodeLevel(l, i, r, j)
+  if (level === NULL_LEVEL) return NULL_LEVEL
+  const a = l.address[i]
+  const b = r.address[j]
+  if (level > 0) {
+    // The same house and street under another postcode is a mistyped postcode far more often than a move
+    // to an identically named address elsewhere in the area.
+    if (a >= 0 && a === b) return 3
+    return level + 3
+  }
+  if (a < 0 || b < 0) return 2
+  if (a === b) return 0
+  return l.dicts.level('residence', a, b, l.dicts.address.values, similarAddress)
 }
 
 /**
@@ -125,21 +197,8 @@ export const residenceComparison: Comparison = {
   name: 'residence',
   levels: ['same address', 'similar address, same postcode', 'postcode unit', 'same address, other postcode', 'sector', 'district', 'area', 'else'],
   uses: ['postcode', 'postcodeSector', 'postcodeDistrict'],
-  compare(l, i, r, j) {
-    const level = postcodeLevel(l, i, r, j)
-    if (level === NULL_LEVEL) return NULL_LEVEL
-    const a = l.address[i]
-    const b = r.address[j]
-    if (level > 0) {
-      // The same house and street under another postcode is a mistyped postcode far more often than a move
-      // to an identically named address elsewhere in the area.
-      if (a >= 0 && a === b) return 3
-      return level + 3
-    }
-    if (a < 0 || b < 0) return 2
-    if (a === b) return 0
-    const values = l.dicts.address.values
-    return l.dicts.level('residence', a, b, () => (jaroWinkler(values[a], values[b]) >= 0.9 ? 1 : 2))
+  compareAll(l, r, left, right, out, stride, offset) {
+    for (let p = 0; p < left.length; p++) out[p * stride + offset] = residenceLevel(l, left[p], r, right[p])
   },
 }
 
@@ -148,29 +207,36 @@ function exactComparison(name: string, column: (t: Table) => Int32Array, uses: B
     name,
     levels: ['exact', 'else'],
     uses,
-    compare(l, i, r, j) {
-      const a = column(l)[i]
-      const b = column(r)[j]
-      return a < 0 || b < 0 ? NULL_LEVEL : a === b ? 0 : 1
+    compareAll(l, r, left, right, out, stride, offset) {
+      const A = column(l)
+      const B = column(r)
+      for (let p = 0; p < left.length; p++) {
+        const a = A[left[p]]
+        const b = B[right[p]]
+        out[p * stride + offset] = a < 0 || b < 0 ? NULL_LEVEL : a === b ? 0 : 1
+      }
     },
   }
 }
 
 function fuzzyComparison(name: string, column: (t: Table) => Int32Array, values: (t: Table) => string[], high: number, low: number): Comparison {
+  const similarity = (a: string, b: string): number => {
+    const jw = jaroWinkler(a, b)
+    return jw >= high ? 1 : jw >= low ? 2 : 3
+  }
   return {
     name,
     levels: ['exact', `jw>=${high}`, `jw>=${low}`, 'else'],
     uses: [],
-    compare(l, i, r, j) {
-      const a = column(l)[i]
-      const b = column(r)[j]
-      if (a < 0 || b < 0) return NULL_LEVEL
-      if (a === b) return 0
+    compareAll(l, r, left, right, out, stride, offset) {
+      const A = column(l)
+      const B = column(r)
       const v = values(l)
-      return l.dicts.level(`fuzzy:${name}`, a, b, () => {
-        const jw = jaroWinkler(v[a], v[b])
-        return jw >= high ? 1 : jw >= low ? 2 : 3
-      })
+      for (let p = 0; p < left.length; p++) {
+        const a = A[left[p]]
+        const b = B[right[p]]
+        out[p * stride + offset] = a < 0 || b < 0 ? NULL_LEVEL : a === b ? 0 : l.dicts.level(`fuzzy:${name}`, a, b, v, similarity)
+      }
     },
   }
 }

@@ -23,6 +23,31 @@ export class Dictionary {
   get size(): number {
     return this.values.length
   }
+  private maskOf = new Int32Array(0)
+  private lengthOf = new Int32Array(0)
+  /**
+   * For each value, a bit for each letter it contains (a to z, others folded onto them) and its length:
+   * enough to rule out most pairs of values as dissimilar without comparing them (`cannotReach`).
+   */
+  letters(): { masks: Int32Array; lengths: Int32Array } {
+    const n = this.values.length
+    if (this.maskOf.length !== n) {
+      const masks = new Int32Array(n)
+      const lengths = new Int32Array(n)
+      masks.set(this.maskOf)
+      lengths.set(this.lengthOf)
+      for (let i = this.maskOf.length; i < n; i++) {
+        const v = this.values[i]
+        let mask = 0
+        for (let k = 0; k < v.length; k++) mask |= 1 << (v.charCodeAt(k) & 31)
+        masks[i] = mask
+        lengths[i] = v.length
+      }
+      this.maskOf = masks
+      this.lengthOf = lengths
+    }
+    return { masks: this.maskOf, lengths: this.lengthOf }
+  }
 }
 
 /**
@@ -105,18 +130,18 @@ export class Dictionaries {
   readonly extra = new Dictionary()
   private readonly caches = new Map<string, NumberMap>()
   /**
-   * The level a comparison gives two distinct values, worked out once per pair of values. The key is
-   * symmetric because every similarity used is.
+   * The level a comparison gives two distinct values, worked out once per pair of values (`work` takes
+   * the two strings). The key is symmetric because every similarity used is.
    */
-  level(cache: string, a: number, b: number, work: () => number): number {
-    if (a > b) [a, b] = [b, a]
-    if (b >= 1 << 26) return work()
+  level(cache: string, a: number, b: number, values: string[], work: (x: string, y: string) => number): number {
+    if (a > b) { const t = a; a = b; b = t }
+    if (b >= 1 << 26) return work(values[a], values[b])
     let map = this.caches.get(cache)
     if (!map) this.caches.set(cache, (map = new NumberMap(1 << 16)))
     const key = a * 67108864 + b
     const seen = map.get(key)
     if (seen !== -1) return seen
-    const level = work()
+    const level = work(values[a], values[b])
     // Past a few million distinct pairs the memory is better spent elsewhere: work it out again.
     if (map.size < 4_000_000) map.set(key, level)
     return level

@@ -30,14 +30,10 @@ export function mulberry32(seed: number): () => number {
 }
 
 /** Comparison levels for every pair, flattened: pair p, comparison c is at p * C + c. */
-export function computeGammas(comps: Comparison[], left: Table, right: Table, pairs: Pairs): Int8Array {
+export function computeGammas(comps: Comparison[], left: Table, right: Table, pairs: Pick<Pairs, 'left' | 'right' | 'length'>): Int8Array {
   const C = comps.length
   const out = new Int8Array(pairs.length * C)
-  for (let c = 0; c < C; c++) {
-    // One comparison at a time over every pair: one function, its columns and its cache stay hot.
-    const compare = comps[c].compare
-    for (let p = 0; p < pairs.length; p++) out[p * C + c] = compare(left, pairs.left[p], right, pairs.right[p])
-  }
+  for (let c = 0; c < C; c++) comps[c].compareAll(left, right, pairs.left, pairs.right, out, C, c)
   return out
 }
 
@@ -51,20 +47,24 @@ export function estimateU(comps: Comparison[], left: Table, right: Table | null,
   const random = mulberry32(seed)
   const other = right ?? left
   const counts = comps.map((c) => c.levels.map(() => 0))
-  const count = (i: number, j: number) => {
-    for (let k = 0; k < comps.length; k++) {
-      const level = comps[k].compare(left, i, other, j)
-      if (level !== NULL_LEVEL) counts[k][level]++
-    }
-  }
+  const ls: number[] = []
+  const rs: number[] = []
   if (left.size * other.size <= samples) {
     // Small files: every pair, so that u does not depend on the luck of the draw.
-    for (let i = 0; i < left.size; i++) for (let j = right ? 0 : i + 1; j < other.size; j++) count(i, j)
+    for (let i = 0; i < left.size; i++) for (let j = right ? 0 : i + 1; j < other.size; j++) { ls.push(i); rs.push(j) }
   } else {
     for (let s = 0; s < samples; s++) {
       const i = Math.floor(random() * left.size)
       const j = Math.floor(random() * other.size)
-      if (right || i !== j) count(i, j)
+      if (right || i !== j) { ls.push(i); rs.push(j) }
+    }
+  }
+  const C = comps.length
+  const gammas = computeGammas(comps, left, other, { left: Int32Array.from(ls), right: Int32Array.from(rs), length: ls.length })
+  for (let p = 0; p < ls.length; p++) {
+    for (let k = 0; k < C; k++) {
+      const level = gammas[p * C + k]
+      if (level !== NULL_LEVEL) counts[k][level]++
     }
   }
   return counts.map(normalise)

@@ -8,7 +8,7 @@ export const NICKNAME_FILES = [join(ROOT, 'reference/nicknames/names.csv'), join
  * Names are aliases when they share a family: a formal name and all its diminutives or spellings. A
  * name can be in several families (Alfie is both Alfred's and William's), so each name keeps a set.
  */
-export type AliasTable = { areAliases: (a: string, b: string) => boolean; size: number }
+export type AliasTable = { areAliases: (a: string, b: string) => boolean; knows: (name: string) => boolean; size: number }
 
 export function aliasTableFromRows(rows: [string, string][]): AliasTable {
   const families = new Map<string, Set<string>>()
@@ -23,6 +23,7 @@ export function aliasTableFromRows(rows: [string, string][]): AliasTable {
   }
   return {
     size: rows.length,
+    knows: (name) => families.has(name),
     areAliases(a, b) {
       const fa = families.get(a)
       const fb = families.get(b)

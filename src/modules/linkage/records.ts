@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { parse } from 'csv-parse/sync'
+import Papa from 'papaparse'
 import { MappingError, requiredColumns, type FileMapping } from './mapping.ts'
 import {
   daysSinceEpoch, normaliseAddress, normaliseDate, normaliseName, normaliseNhsNumber, normalisePostcode, normaliseSex,
@@ -25,46 +25,111 @@ export type LinkRecord = {
 
 type Row = Record<string, string>
 
-const joined = (row: Row, cols: string[] | undefined): string =>
-  (cols ?? []).map((c) => (row[c] ?? '').trim()).filter(Boolean).join(' ')
+/**
+ * The normalised form of each distinct raw value, worked out once: a file of a hundred thousand children
+ * has a few thousand distinct names, dates and postcodes, and normalising is most of the cost of reading it.
+ */
+export class Normaliser {
+  private readonly names = new Map<string, string | null>()
+  private readonly postcodes = new Map<string, Postcode | null>()
+  private readonly dates = new Map<string, string | null>()
+  private readonly addresses = new Map<string, string | null>()
+  private readonly sexes = new Map<string, string | null>()
+  constructor(private readonly dateFormat: FileMapping['dateFormat']) {}
+  private static memo<T>(map: Map<string, T>, raw: string, work: (raw: string) => T): T {
+    let v = map.get(raw)
+    if (v === undefined && !map.has(raw)) {
+      v = work(raw)
+      // A column of unique values (an address list) would only fill the memory.
+      if (map.size < 500_000) map.set(raw, v)
+    }
+    return v as T
+  }
+  name(raw: string) { return Normaliser.memo(this.names, raw, normaliseName) }
+  postcode(raw: string) { return Normaliser.memo(this.postcodes, raw, normalisePostcode) }
+  date(raw: string) { return Normaliser.memo(this.dates, raw, (v) => normaliseDate(v, this.dateFormat)) }
+  address(raw: string) { return Normaliser.memo(this.addresses, raw, normaliseAddress) }
+  sex(raw: string) { return Normaliser.memo(this.sexes, raw, normaliseSex) }
+}
 
-export function toLinkRecord(row: Row, m: FileMapping): LinkRecord {
-  const f = m.fields
-  const forename = normaliseName(joined(row, f.forename))
-  const dobRaw = (f.dateOfBirth ?? []).map((c) => row[c] ?? '').find((v) => v.trim())
-  const dob = dobRaw ? normaliseDate(dobRaw, m.dateFormat) : null
+const firstWord = (name: string): string => {
+  const space = name.indexOf(' ')
+  return space < 0 ? name : name.slice(0, space)
+}
+
+/** Where each mapped column is in a row, worked out once per file rather than once per row. */
+type Positions = { id: number; fields: Partial<Record<keyof FileMapping['fields'], number[]>>; extra: number[][] }
+
+function positionsOf(m: FileMapping, header: string[]): Positions {
+  const at = (c: string) => header.indexOf(c)
   return {
-    id: row[m.id] ?? '',
+    id: at(m.id),
+    fields: Object.fromEntries(Object.entries(m.fields).map(([k, cols]) => [k, (cols ?? []).map(at)])),
+    extra: m.extra.map((e) => e.columns.map(at)),
+  }
+}
+
+const cell = (row: string[], i: number): string => (i < 0 ? '' : row[i] ?? '')
+
+function joined(row: string[], at: number[] | undefined): string {
+  if (!at?.length) return ''
+  if (at.length === 1) return cell(row, at[0]).trim()
+  return at.map((i) => cell(row, i).trim()).filter(Boolean).join(' ')
+}
+
+function recordFrom(row: string[], m: FileMapping, p: Positions, n: Normaliser): LinkRecord {
+  const f = p.fields
+  const forename = n.name(joined(row, f.forename))
+  let dob: string | null = null
+  for (const i of f.dateOfBirth ?? []) {
+    const raw = cell(row, i)
+    if (raw.trim()) { dob = n.date(raw); break }
+  }
+  return {
+    id: cell(row, p.id),
     forename,
-    forenameFirst: forename ? forename.split(' ')[0] : null,
-    surname: normaliseName(joined(row, f.surname)),
+    forenameFirst: forename ? firstWord(forename) : null,
+    surname: n.name(joined(row, f.surname)),
     dob,
     dobDays: dob ? daysSinceEpoch(dob) : null,
-    sex: normaliseSex(joined(row, f.sex)),
-    postcode: normalisePostcode(joined(row, f.postcode)),
-    address: normaliseAddress(joined(row, f.address)),
-    nhsNumber: normaliseNhsNumber(joined(row, f.nhsNumber)),
-    upn: normaliseUpn(joined(row, f.upn)),
-    extra: m.extra.map((e) => {
-      const v = joined(row, e.columns)
+    sex: n.sex(joined(row, f.sex)),
+    postcode: n.postcode(joined(row, f.postcode)),
+    address: n.address(joined(row, f.address)),
+    nhsNumber: f.nhsNumber ? normaliseNhsNumber(joined(row, f.nhsNumber)) : null,
+    upn: f.upn ? normaliseUpn(joined(row, f.upn)) : null,
+    extra: m.extra.map((e, k) => {
+      const v = joined(row, p.extra[k])
       if (!v) return null
-      return e.compare === 'fuzzy' ? normaliseName(v) : v
+      return e.compare === 'fuzzy' ? n.name(v) : v
     }),
   }
 }
 
+export function toLinkRecord(row: Row, m: FileMapping, n = new Normaliser(m.dateFormat)): LinkRecord {
+  const header = Object.keys(row)
+  return recordFrom(header.map((h) => row[h]), m, positionsOf(m, header), n)
+}
+
 export function parseRecords(text: string, m: FileMapping, label: string, truthColumn?: string): LinkRecord[] {
-  const rows = parse(text, { columns: true, skip_empty_lines: true, bom: true, relax_column_count: true, trim: false }) as Row[]
-  const header = rows.length ? Object.keys(rows[0]) : []
+  // Rows as arrays, read by column position: objects per row cost more than the parsing itself. Papa Parse
+  // reads these files in half the time csv-parse takes (decision 0012).
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+  const rows = Papa.parse<string[]>(body, { skipEmptyLines: true }).data
+  const header = rows.length ? rows[0] : []
   const missing = [...requiredColumns(m), ...(truthColumn ? [truthColumn] : [])].filter((c) => !header.includes(c))
-  if (rows.length && missing.length) {
+  if (rows.length > 1 && missing.length) {
     throw new MappingError(`${label} has no column ${missing.map((c) => `"${c}"`).join(', ')} (it has ${header.join(', ')})`)
   }
-  return rows.map((row) => {
-    const record = toLinkRecord(row, m)
-    if (truthColumn) record.truth = row[truthColumn]?.trim() || null
-    return record
-  })
+  const positions = positionsOf(m, header)
+  const n = new Normaliser(m.dateFormat)
+  const truthAt = truthColumn ? header.indexOf(truthColumn) : -1
+  const out: LinkRecord[] = new Array(Math.max(0, rows.length - 1))
+  for (let k = 1; k < rows.length; k++) {
+    const record = recordFrom(rows[k], m, positions, n)
+    if (truthColumn) record.truth = rows[k][truthAt]?.trim() || null
+    out[k - 1] = record
+  }
+  return out
 }
 
 export function readRecords(path: string, m: FileMapping, truthColumn?: string): LinkRecord[] {

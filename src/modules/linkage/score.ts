@@ -1,4 +1,4 @@
-import { NULL_LEVEL } from './comparisons.ts'
+import { compareOne, NULL_LEVEL } from './comparisons.ts'
 import { Dictionaries, encodeTable, type Table } from './encode.ts'
 import type { Model } from './model.ts'
 import type { LinkRecord } from './records.ts'
@@ -59,7 +59,7 @@ export function explainPair(model: Model, l: LinkRecord, r: LinkRecord) {
   const rt = encodeTable([r], dicts)
   const steps: WaterfallStep[] = [{ comparison: 'prior', level: '', weight: priorWeight(model), tfAdjustment: 0 }]
   model.comparisons.forEach((c, i) => {
-    const g = c.compare(lt, 0, rt, 0)
+    const g = compareOne(c, lt, 0, rt, 0)
     const column = c.tf?.(lt)
     const tf = g === 0 && column ? tfAdjustmentOf(model, i, dicts.names.values[column[0]]) : 0
     steps.push({ comparison: c.name, level: g === NULL_LEVEL ? 'unknown' : c.levels[g], weight: table[i][g + 1], tfAdjustment: tf })

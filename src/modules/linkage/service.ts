@@ -18,6 +18,11 @@ export const DEFAULT_BLOCKING: BlockingRule[] = [
   ['address', 'birthYear'], ['address', 'forenameInitial'],
   // A typo in each name and a day out in the date of birth: the initials and the month still agree.
   ['forenameInitial', 'surnameInitial', 'birthYearMonth'],
+  // No date of birth and a move since the other source: the names, or one name and the other's initial,
+  // are all that is left. Common names make blocks past the limit, which are skipped; rare ones are small.
+  ['forename', 'surname'], ['surname', 'forenameInitial'], ['forename', 'surnameInitial'],
+  // The same postcode unit, whatever else went wrong: a unit is a few households.
+  ['postcode'],
 ]
 // No session blocks on postcode: pairs sharing a postcode are mostly siblings and neighbours, and EM
 // there learns "same household" rather than "same child".
@@ -68,7 +73,8 @@ export function runLinkage(left: LinkRecord[], right: LinkRecord[] | null, mappi
     deterministicRules: usableRules(DETERMINISTIC, mapping),
     uSamples: 300_000,
     seed,
-    maxTrainingPairs: 1_000_000,
+    // Enough pairs per session for the m probabilities to settle to a few in a thousand, and no more.
+    maxTrainingPairs: 400_000,
   })
   lap('train')
   const blockingRules = usableRules(mapping.blocking ?? DEFAULT_BLOCKING, mapping)
@@ -76,11 +82,13 @@ export function runLinkage(left: LinkRecord[], right: LinkRecord[] | null, mappi
   lap('block')
   const gammas = computeGammas(comps, L, other, pairs)
   const weights = scorePairs(model, gammas, L, pairs.left)
-  const probabilities = weights.map(probabilityFromWeight)
+  const probabilities = new Float64Array(weights.length)
+  for (let p = 0; p < weights.length; p++) probabilities[p] = probabilityFromWeight(weights[p])
   lap('score')
   const isEligible = right && mapping.oneToOne ? bestMatchesOnly(pairs, weights, left.length, right.length) : new Uint8Array(pairs.length).fill(1)
   const offset = right ? left.length : 0
-  const rightNodes = Int32Array.from(pairs.right, (j) => j + offset)
+  const rightNodes = new Int32Array(pairs.length)
+  for (let p = 0; p < pairs.length; p++) rightNodes[p] = pairs.right[p] + offset
   const clusters = connectedComponents(left.length + (right?.length ?? 0), pairs.left, rightNodes,
     (e) => isEligible[e] === 1 && probabilities[e] >= mapping.threshold)
   lap('cluster')
@@ -122,5 +130,7 @@ export function strongestFirst(weights: Float64Array): Uint32Array {
   }
   keys.sort()
   const mask = 2 ** indexBits
-  return Uint32Array.from(keys, (k) => k % mask)
+  const order = new Uint32Array(n)
+  for (let p = 0; p < n; p++) order[p] = keys[p] % mask
+  return order
 }

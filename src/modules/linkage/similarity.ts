@@ -54,20 +54,45 @@ export function withinOneEdit(a: string, b: string): boolean {
   const la = a.length
   const lb = b.length
   if (Math.abs(la - lb) > 1) return false
-  if (la === lb) {
-    let first = -1
-    let diffs = 0
-    for (let i = 0; i < la; i++) {
-      if (a[i] !== b[i]) {
-        if (++diffs > 2) return false
-        if (first < 0) first = i
-      }
-    }
-    if (diffs === 1) return true
-    return a[first] === b[first + 1] && a[first + 1] === b[first] && a.slice(first + 2) === b.slice(first + 2)
-  }
-  const [s, l] = la < lb ? [a, b] : [b, a]
+  // Compared by character codes in place: slicing strings here allocated millions of them in a large run.
   let i = 0
-  while (i < s.length && s[i] === l[i]) i++
-  return s.slice(i) === l.slice(i + 1)
+  while (i < la && i < lb && a.charCodeAt(i) === b.charCodeAt(i)) i++
+  if (la === lb) {
+    // One substitution at i, or a swap of i and i + 1; the rest must agree.
+    let rest = i + 1
+    if (i + 1 < la && a.charCodeAt(i) === b.charCodeAt(i + 1) && a.charCodeAt(i + 1) === b.charCodeAt(i)) {
+      let k = i + 2
+      while (k < la && a.charCodeAt(k) === b.charCodeAt(k)) k++
+      if (k === la) return true
+    }
+    while (rest < la && a.charCodeAt(rest) === b.charCodeAt(rest)) rest++
+    return rest === la
+  }
+  // One insertion: skip a character of the longer string at i and the rest must agree.
+  const [s, l] = la < lb ? [a, b] : [b, a]
+  let k = i
+  while (k < s.length && s.charCodeAt(k) === l.charCodeAt(k + 1)) k++
+  return k === s.length
+}
+
+const bitCount = (x: number): number => {
+  x -= (x >>> 1) & 0x55555555
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333)
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24
+}
+
+/**
+ * True when Jaro-Winkler of two strings cannot reach `threshold`, judged from their letters alone (`mask`:
+ * a bit per letter present, see `Dictionary.letters`) and lengths. A character matches only one the other
+ * string contains, and each letter one string has and the other lacks takes at least one character out of
+ * the running, which bounds the matches and so the similarity. Most pairs of different names fail this at
+ * once and never need the full measure.
+ */
+export function cannotReach(maskA: number, lengthA: number, maskB: number, lengthB: number, threshold: number): boolean {
+  const m = Math.min(lengthA - bitCount(maskA & ~maskB), lengthB - bitCount(maskB & ~maskA))
+  if (m <= 0) return true
+  const jaroBound = (m / lengthA + m / lengthB + 1) / 3
+  // Winkler's bonus adds at most 0.1 for each of four shared leading characters.
+  const bound = jaroBound <= 0.7 ? jaroBound : jaroBound + 0.4 * (1 - jaroBound)
+  return bound < threshold
 }

@@ -27,8 +27,55 @@ const SURNAMES = ['smith', 'jones', 'taylor', 'brown', 'williams', 'wilson', 'jo
   'threlfall', 'higginbottom', 'winterbourne', 'castellano', 'rahman', 'chowdhury', 'islam', 'uddin', 'miah', 'yilmaz',
   'demir', 'popescu', 'ionescu', 'santos', 'silva', 'ferreira', 'abdi', 'farah', 'osei', 'boateng', 'mcdonald', 'campbell',
   'stewart', 'reid', 'fraser', 'macleod']
-const STREETS = ['mill lane', 'church street', 'station road', 'park avenue', 'victoria road', 'the crescent', 'oak close',
-  'high street', 'kings road', 'queens drive', 'elm grove', 'meadow way', 'willow walk', 'canal side', 'north terrace']
+// Parts for the long tail of fictional names and streets. A real population of a million children has tens of
+// thousands of surnames and thousands of forenames, most of them rare; a hundred names repeated would make
+// every block of a large file grow with its size, which no real file does.
+const SURNAME_HEADS = ['ash', 'brad', 'brook', 'bur', 'cal', 'carr', 'chad', 'clay', 'cole', 'crane', 'dal', 'dun', 'east', 'elm',
+  'fair', 'fen', 'fern', 'gar', 'glen', 'gold', 'green', 'hal', 'har', 'hart', 'hay', 'hol', 'horn', 'kings', 'lang', 'lea',
+  'mar', 'mel', 'mid', 'moss', 'new', 'north', 'oak', 'pen', 'ray', 'red', 'ross', 'rush', 'salt', 'shel', 'south', 'stan',
+  'stan', 'stock', 'thorn', 'thur', 'wal', 'ware', 'west', 'whit', 'wick', 'win', 'wood', 'wor', 'yar', 'york']
+const SURNAME_MIDDLES = ['', '', '', 'er', 'en', 'ing', 'ing', 'le', 'by', 'sel']
+const SURNAME_TAILS = ['ley', 'ton', 'ford', 'field', 'worth', 'well', 'by', 'ham', 'more', 'wood', 'bridge', 'dale', 'hurst',
+  'combe', 'stead', 'wick', 'land', 'shaw', 'brook', 'man', 'er', 'son', 'ridge', 'gate', 'cliffe', 'low', 'thwaite', 'holme']
+const HERITAGE_STEMS = ['adebay', 'okor', 'mensah', 'nowak', 'kowal', 'zielin', 'rahm', 'chaud', 'hossa', 'yild', 'demir',
+  'popes', 'santo', 'ferre', 'oliv', 'osei', 'asant', 'nguy', 'tran', 'kapo', 'mehta', 'desai', 'joshi', 'iyer', 'haddad',
+  'nasser', 'petro', 'ivan', 'horv', 'novak', 'bianch', 'rossi', 'moral', 'garc', 'kaur', 'bakar']
+const HERITAGE_TAILS = ['a', 'i', 'o', 'u', 'ski', 'ska', 'wicz', 'escu', 'ovic', 'enko', 'elli', 'ez', 'ani', 'uddin', 'owo', 'ala', 'ian']
+const FORENAME_STEMS = ['al', 'ar', 'bel', 'cal', 'dar', 'el', 'en', 'fa', 'ha', 'is', 'ja', 'ka', 'ke', 'la', 'le', 'li', 'lu',
+  'ma', 'mi', 'na', 'ni', 'o', 'ra', 'ri', 'ro', 'sa', 'se', 'ta', 'te', 'ti', 'va', 'ya', 'za', 'zi']
+const FORENAME_MIDDLES = ['', 'b', 'd', 'l', 'm', 'n', 'r', 's', 'v', 'th', 'ss', 'nd', 'rl', 'ss']
+const FORENAME_TAILS_M = ['an', 'en', 'on', 'ius', 'o', 'el', 'ir', 'im', 'as', 'ey', 'ian', 'us']
+const FORENAME_TAILS_F = ['a', 'ia', 'elle', 'ine', 'ette', 'ey', 'ah', 'ina', 'ara', 'ie', 'ica', 'yn']
+const STREET_STEMS = ['mill', 'church', 'station', 'park', 'victoria', 'albert', 'oak', 'elm', 'ash', 'beech', 'willow', 'meadow',
+  'canal', 'north', 'south', 'west', 'east', 'kings', 'queens', 'market', 'bridge', 'chapel', 'school', 'green', 'hill', 'moor',
+  'brook', 'river', 'forge', 'orchard', 'castle', 'abbey', 'priory', 'grange', 'manor', 'hall', 'farm', 'wood', 'heath', 'field',
+  'cherry', 'hazel', 'holly', 'laurel', 'maple', 'rowan', 'cedar', 'poplar', 'larch', 'alder', 'birch', 'chestnut', 'clover',
+  'primrose', 'bluebell', 'heather', 'foxglove', 'lavender', 'jubilee', 'coronation', 'windsor', 'york', 'lancaster', 'stanley',
+  'gladstone', 'nelson', 'wellington', 'cromwell', 'milton', 'byron', 'shelley', 'keats', 'wordsworth', 'tennyson', 'chaucer']
+const STREET_TYPES = ['road', 'street', 'lane', 'close', 'avenue', 'drive', 'way', 'grove', 'crescent', 'gardens', 'place', 'walk',
+  'terrace', 'court', 'rise', 'view']
+// Fictional postcode areas: two letters beginning Z, which no real postcode area uses except ZE (Shetland).
+const AREAS = [...'ZYXWVUTSRQPONMLKJIHGFDCBA'].map((c) => `Z${c}`)
+
+/** Names and places for a population of a given size: the tails grow with it, as real ones do. */
+function vocabulary(people: number, random: () => number) {
+  const pick = <T>(a: T[]): T => a[Math.floor(random() * a.length)]
+  const unique = (n: number, make: () => string, taken: Set<string>): string[] => {
+    const out = new Set<string>()
+    for (let tries = 0; out.size < n && tries < n * 20; tries++) {
+      const v = make()
+      if (!taken.has(v)) out.add(v)
+    }
+    return [...out]
+  }
+  const core = new Set([...SURNAMES, ...FORENAMES_M, ...FORENAMES_F, ...Object.values(VARIANTS).flat()])
+  const surnames = unique(Math.max(200, Math.round(people / 4)), () => (random() < 0.75
+    ? pick(SURNAME_HEADS) + pick(SURNAME_MIDDLES) + pick(SURNAME_TAILS)
+    : pick(HERITAGE_STEMS) + pick(HERITAGE_TAILS)), core)
+  const forenames = (tails: string[]) => unique(Math.max(50, Math.round(people / 40)), () => pick(FORENAME_STEMS) + pick(FORENAME_MIDDLES) + pick(tails), core)
+  const districts = Math.max(60, Math.ceil(people / 1500))
+  return { surnames, forenamesM: forenames(FORENAME_TAILS_M), forenamesF: forenames(FORENAME_TAILS_F), districts }
+}
 
 export type SynthOptions = { people: number; duplicateRate: number; errorRate: number; seed: number }
 export type SynthRow = { id: string; person_id: string; forename: string; surname: string; date_of_birth: string; sex: string; postcode: string; address: string; nhs_number: string; upn: string }
@@ -38,19 +85,24 @@ const pad = (n: number, w = 2) => String(n).padStart(w, '0')
 /**
  * Households of one to three children (siblings share surname, address and often twins share a date
  * of birth), then copies of some of them with typing errors, nicknames, swapped day and month, moves
- * and missing fields. Postcodes are in the fictional ZZ area.
+ * and missing fields. Postcodes are in fictional areas (ZZ, ZY, ...), more of them for larger populations.
  */
 export function generatePeople(opts: SynthOptions): SynthRow[] {
   const random = mulberry32(opts.seed)
+  const words = vocabulary(opts.people, random)
   const pick = <T>(a: T[]): T => a[Math.floor(random() * a.length)]
   const zipfPick = <T>(a: T[]): T => a[Math.min(a.length - 1, Math.floor(a.length * random() ** 2))]
-  const postcode = () => `ZZ${1 + Math.floor(random() * 60)} ${Math.floor(random() * 10)}${pick([...'ABDEFGHJLNPQRSTUWXYZ'])}${pick([...'ABDEFGHJLNPQRSTUWXYZ'])}`
-  const address = () => `${1 + Math.floor(random() * 200)} ${pick(STREETS)}`
+  // Four in ten children have one of the commonest names; the rest share a long tail, some of it commoner than the rest.
+  const surname = () => (random() < 0.4 ? zipfPick(SURNAMES) : words.surnames[Math.floor(words.surnames.length * random() ** 1.5)])
+  const forename = (isMale: boolean) => (random() < 0.6
+    ? zipfPick(isMale ? FORENAMES_M : FORENAMES_F)
+    : pick(isMale ? words.forenamesM : words.forenamesF))
+  const home = () => ({ postcode: fictionalPostcode(words.districts, random), address: fictionalAddress(random) })
   const dob = () => new Date(Date.UTC(2010, 0, 1) + Math.floor(random() * 12 * 365) * 86_400_000)
   const people: SynthRow[] = []
   while (people.length < opts.people) {
-    const surname = zipfPick(SURNAMES)
-    const home = { postcode: postcode(), address: address() }
+    const family = surname()
+    const house = home()
     const size = 1 + Math.floor(random() * random() * 3.5)
     const firstBorn = dob()
     for (let k = 0; k < size && people.length < opts.people; k++) {
@@ -61,13 +113,27 @@ export function generatePeople(opts: SynthOptions): SynthRow[] {
       const nhs9 = String(400_000_000 + n * 7).padStart(9, '0')
       const check = nhsCheckDigit(nhs9)
       people.push({
-        id: `R${n + 1}`, person_id: `P${n + 1}`, forename: zipfPick(isMale ? FORENAMES_M : FORENAMES_F), surname,
-        date_of_birth: born.toISOString().slice(0, 10), sex: isMale ? 'M' : 'F', postcode: home.postcode, address: home.address,
+        id: `R${n + 1}`, person_id: `P${n + 1}`, forename: forename(isMale), surname: family,
+        date_of_birth: born.toISOString().slice(0, 10), sex: isMale ? 'M' : 'F', postcode: house.postcode, address: house.address,
         nhs_number: check === 10 ? '' : `${nhs9}${check}`, upn: `Z${pad(n, 11)}${'ABCDEFGH'[n % 8]}`,
       })
     }
   }
   return people
+}
+
+const UNIT_LETTERS = [...'ABDEFGHJLNPQRSTUWXYZ']
+
+/** A postcode in one of `districts` fictional districts (99 to an area), ten sectors each. */
+function fictionalPostcode(districts: number, random: () => number): string {
+  const d = Math.floor(random() * districts)
+  const letter = () => UNIT_LETTERS[Math.floor(random() * UNIT_LETTERS.length)]
+  return `${AREAS[Math.floor(d / 99) % AREAS.length]}${1 + (d % 99)} ${Math.floor(random() * 10)}${letter()}${letter()}`
+}
+
+function fictionalAddress(random: () => number): string {
+  const pick = <T>(a: T[]): T => a[Math.floor(random() * a.length)]
+  return `${1 + Math.floor(random() * 200)} ${pick(STREET_STEMS)} ${pick(STREET_TYPES)}`
 }
 
 function typo(s: string, random: () => number): string {
@@ -92,7 +158,17 @@ export function corrupt(row: SynthRow, id: string, rate: number, random: () => n
     const [y, m, d] = r.date_of_birth.split('-')
     r.date_of_birth = Number(d) <= 12 && random() < 0.5 ? `${y}-${d}-${m}` : `${y}-${m}-${pad(Math.max(1, Math.min(28, Number(d) + (random() < 0.5 ? -1 : 1))))}`
   }
-  if (hit()) r.postcode = `ZZ${1 + Math.floor(random() * 60)} ${Math.floor(random() * 10)}AB`
+  if (hit()) {
+    // A mistyped postcode: the district and sector kept, the unit's letters wrong.
+    const letters = UNIT_LETTERS.filter((c) => c !== r.postcode.at(-1))
+    r.postcode = `${r.postcode.slice(0, -1)}${letters[Math.floor(random() * letters.length)]}`
+  }
+  if (random() < rate / 2) {
+    // A move: the other source has the new home, postcode and address both.
+    const area = /^[A-Z]+/.exec(r.postcode)?.[0] ?? 'ZZ'
+    r.postcode = fictionalPostcode(99, random).replace(/^[A-Z]+/, area)
+    r.address = fictionalAddress(random)
+  }
   if (hit()) r.address = ''
   if (hit()) r.sex = ''
   if (hit()) r.date_of_birth = ''
