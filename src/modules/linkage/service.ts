@@ -12,12 +12,14 @@ import { probabilityFromWeight, scorePairs } from './score.ts'
 // would pair every Oliver Smith in a large file with every other.
 export const DEFAULT_BLOCKING: BlockingRule[] = [
   ['nhsNumber'], ['upn'], ['forename', 'surname', 'birthYear'], ['forename', 'surname', 'postcodeDistrict'],
-  ['dateOfBirth', 'surnameInitial'], ['dateOfBirth', 'forenameInitial'], ['dateOfBirth', 'postcodeDistrict'],
+  // A date of birth is shared by a few hundred children in a population of a million, so it is paired with a
+  // name or a place: date and initial alone made 28 million pairs at 1M x 1M, almost none of them matches.
+  ['dateOfBirth', 'forenameInitial', 'surnameInitial'], ['dateOfBirth', 'surname'], ['dateOfBirth', 'forename'], ['dateOfBirth', 'postcodeDistrict'],
   ['surname', 'postcodeSector'], ['forename', 'postcodeSector'], ['postcode', 'birthYear'],
   // The same house and street, whatever the postcode says: a household is a handful of records.
   ['address', 'birthYear'], ['address', 'forenameInitial'],
   // A typo in each name and a day out in the date of birth: the initials and the month still agree.
-  ['forenameInitial', 'surnameInitial', 'birthYearMonth'],
+  ['forenameInitial', 'surnameInitial', 'birthYearMonth', 'sex'],
   // No date of birth and a move since the other source: the names, or one name and the other's initial,
   // are all that is left. Common names make blocks past the limit, which are skipped; rare ones are small.
   ['forename', 'surname'], ['surname', 'forenameInitial'], ['forename', 'surnameInitial'],
