@@ -54,6 +54,18 @@ describe('lantern match link', () => {
     assert.match(errors.join('\n'), /has no column "nope"/)
   })
 
+  it('reports a column missing from the second file, which is read in a worker thread, without a stack trace', async (t) => {
+    const dir = tempDir(t)
+    writeFileSync(join(dir, 'gp.csv'), 'patient_ref,first_name\nGP1,Amy\n')
+    const errors: string[] = []
+
+    const code = await runMatchCommand(['link', join(FIXTURES, 'roll.csv'), join(dir, 'gp.csv'), '--mapping', join(FIXTURES, 'mapping.json'), '--out', dir],
+      () => {}, (l) => errors.push(l))
+
+    assert.equal(code, 1)
+    assert.match(errors.join('\n'), /gp\.csv has no column "last_name"/)
+  })
+
   it('asks for the output folder', async () => {
     const errors: string[] = []
 

@@ -4,11 +4,12 @@ import { parseArgs } from 'node:util'
 import { describeRule } from './blocking.ts'
 import { NULL_LEVEL } from './comparisons.ts'
 import { evaluateLinkage, type Evaluation } from './evaluate.ts'
-import { fileMapping, loadMapping, MappingError } from './mapping.ts'
+import { loadMapping, MappingError } from './mapping.ts'
 import { loadAliasTable } from './nicknames.ts'
-import { readRecords, type LinkRecord } from './records.ts'
+import type { Table } from './encode.ts'
+import { readTables } from './read.ts'
 import { levelWeights } from './score.ts'
-import { runLinkage, type LinkageResult } from './service.ts'
+import { linkTables, type LinkageResult } from './service.ts'
 import { generateDedupe, generateLink, rowsToCsv, SYNTH_MAPPING } from './synth.ts'
 
 export const MATCH_HELP = `  lantern match link LEFT.csv RIGHT.csv --mapping MAPPING.json --out DIR [--min-probability P]
@@ -30,7 +31,7 @@ type Print = (line: string) => void
 const csvText = (v: string): string => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v)
 const csvCell = (v: string): string => { const t = csvText(v); return /[",\r\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t }
 
-function writePairs(path: string, result: LinkageResult, left: LinkRecord[], right: LinkRecord[], minProbability: number) {
+function writePairs(path: string, result: LinkageResult, left: Table, right: Table, minProbability: number) {
   const comps = result.model.comparisons
   const table = levelWeights(result.model)
   const C = comps.length
@@ -38,7 +39,7 @@ function writePairs(path: string, result: LinkageResult, left: LinkRecord[], rig
   const { pairs, probabilities, weights, gammas } = result
   for (let p = 0; p < pairs.length; p++) {
     if (probabilities[p] < minProbability) continue
-    const cells = [csvCell(left[pairs.left[p]].id), csvCell(right[pairs.right[p]].id), probabilities[p].toFixed(6), weights[p].toFixed(3), result.isEligible[p] ? 'yes' : 'no']
+    const cells = [csvCell(left.ids[pairs.left[p]]), csvCell(right.ids[pairs.right[p]]), probabilities[p].toFixed(6), weights[p].toFixed(3), result.isEligible[p] ? 'yes' : 'no']
     for (let c = 0; c < C; c++) {
       const g = gammas[p * C + c]
       cells.push(csvCell(g === NULL_LEVEL ? 'unknown' : comps[c].levels[g]), table[c][g + 1].toFixed(3))
@@ -49,10 +50,10 @@ function writePairs(path: string, result: LinkageResult, left: LinkRecord[], rig
   return lines.length - 1
 }
 
-function writeClusters(path: string, result: LinkageResult, left: LinkRecord[], right: LinkRecord[] | null) {
+function writeClusters(path: string, result: LinkageResult, left: Table, right: Table | null) {
   const lines = ['source,record_id,cluster_id']
-  left.forEach((r, i) => lines.push(`left,${csvCell(r.id)},${result.clusters[i]}`))
-  right?.forEach((r, i) => lines.push(`right,${csvCell(r.id)},${result.clusters[left.length + i]}`))
+  left.ids.forEach((id, i) => lines.push(`left,${csvCell(id)},${result.clusters[i]}`))
+  right?.ids.forEach((id, i) => lines.push(`right,${csvCell(id)},${result.clusters[left.size + i]}`))
   writeFileSync(path, `${lines.join('\n')}\n`)
 }
 
@@ -88,7 +89,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`
 /** `lantern match …`: returns the exit code; bad arguments and mappings are reported without a stack. */
 export async function runMatchCommand(argv: string[], print: Print, printError: Print): Promise<number> {
   try {
-    return matchCommand(argv, print)
+    return await matchCommand(argv, print)
   } catch (err) {
     if (err instanceof MatchUsageError || err instanceof MappingError) {
       printError(err.message)
@@ -135,7 +136,7 @@ function synthCommand(rest: string[], print: Print): number {
   return 0
 }
 
-function matchCommand(argv: string[], print: Print): number {
+async function matchCommand(argv: string[], print: Print): Promise<number> {
   const [sub, ...rest] = argv
   if (sub === 'synth') return synthCommand(rest, print)
   const { values, positionals } = parseArgs({
@@ -153,10 +154,9 @@ function matchCommand(argv: string[], print: Print): number {
   const started = performance.now()
   const mapping = loadMapping(values.mapping)
   const aliases = loadAliasTable()
-  const left = readRecords(positionals[0], fileMapping(mapping, 'left'), values.truth)
-  const right = files === 2 ? readRecords(positionals[1], fileMapping(mapping, 'right'), values.truth) : null
+  const { left, right } = await readTables(positionals[0], files === 2 ? positionals[1] : null, mapping, values.truth)
   const loadMs = performance.now() - started
-  const result = runLinkage(left, right, mapping, aliases)
+  const result = linkTables(left, right, mapping, aliases)
   const timings: Record<string, number> = { load: loadMs, ...result.timings }
 
   if (sub === 'evaluate') {
@@ -176,7 +176,7 @@ function matchCommand(argv: string[], print: Print): number {
 
   const linked = result.probabilities.reduce((n, p, i) => n + (p >= mapping.threshold && result.isEligible[i] ? 1 : 0), 0)
   const clusterCount = new Set(result.clusters).size
-  print(`Records: ${left.length}${right ? ` and ${right.length}` : ''}`)
+  print(`Records: ${left.size}${right ? ` and ${right.size}` : ''}`)
   print(`Blocking: ${result.pairs.length} candidate pairs`)
   result.blockingRules.forEach((rule, q) => print(`  ${describeRule(rule).padEnd(40)}${result.pairs.perRule[q]}`))
   print(`Prior (lambda): ${result.model.lambda.toExponential(3)}; training sessions: ${result.model.sessions.map((s) => `${s.rule} (${s.pairs} pairs, ${s.iterations} iterations)`).join('; ')}`)

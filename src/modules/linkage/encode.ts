@@ -6,19 +6,79 @@ import type { LinkRecord } from './records.ts'
 // worked out once per distinct pair of values, not once per pair of records. Names repeat a great
 // deal (hundreds of Olivers and Smiths), so most pairs of records are pairs of values already seen.
 
-/** Distinct strings, numbered from 0 in order of first appearance; -1 stands for an unknown value. */
-export class Dictionary {
-  private readonly ids = new Map<string, number>()
-  readonly values: string[] = []
-  id(value: string | null): number {
-    if (value === null) return -1
-    let id = this.ids.get(value)
-    if (id === undefined) {
-      id = this.values.length
-      this.ids.set(value, id)
-      this.values.push(value)
+/**
+ * Distinct strings numbered from 0 in order of first appearance, in an open-addressing hash table over
+ * typed arrays. A Map keyed by freshly parsed strings cost about a microsecond a row, most of a file's reading.
+ */
+export class StringTable {
+  readonly keys: string[] = []
+  private slots: Int32Array
+  private hashes: Int32Array
+  private mask: number
+  constructor(expected = 1024) {
+    let capacity = 1024
+    while (capacity < expected * 2) capacity *= 2
+    this.slots = new Int32Array(capacity).fill(-1)
+    this.hashes = new Int32Array(capacity)
+    this.mask = capacity - 1
+  }
+  private static hash(s: string): number {
+    let h = 0x811c9dc5
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193)
+    h ^= h >>> 15
+    return Math.imul(h, 0x2c1b3c6d) ^ (h >>> 12)
+  }
+  /** The number of key, adding it when new. */
+  add(key: string): number {
+    const h = StringTable.hash(key)
+    let i = h & this.mask
+    for (;;) {
+      const id = this.slots[i]
+      if (id === -1) break
+      if (this.hashes[i] === h && this.keys[id] === key) return id
+      i = (i + 1) & this.mask
     }
+    const id = this.keys.length
+    this.keys.push(key)
+    this.slots[i] = id
+    this.hashes[i] = h
+    if (this.keys.length * 2 > this.slots.length) this.grow()
     return id
+  }
+  /** The number of key, or -1. */
+  find(key: string): number {
+    const h = StringTable.hash(key)
+    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
+      const id = this.slots[i]
+      if (id === -1) return -1
+      if (this.hashes[i] === h && this.keys[id] === key) return id
+    }
+  }
+  get size(): number {
+    return this.keys.length
+  }
+  private grow() {
+    const slots = this.slots
+    const hashes = this.hashes
+    this.slots = new Int32Array(slots.length * 2).fill(-1)
+    this.hashes = new Int32Array(slots.length * 2)
+    this.mask = this.slots.length - 1
+    for (let k = 0; k < slots.length; k++) {
+      if (slots[k] === -1) continue
+      let i = hashes[k] & this.mask
+      while (this.slots[i] !== -1) i = (i + 1) & this.mask
+      this.slots[i] = slots[k]
+      this.hashes[i] = hashes[k]
+    }
+  }
+}
+
+/** Distinct values, numbered from 0 in order of first appearance; -1 stands for an unknown value. */
+export class Dictionary {
+  private readonly table = new StringTable()
+  readonly values: string[] = this.table.keys
+  id(value: string | null): number {
+    return value === null ? -1 : this.table.add(value)
   }
   get size(): number {
     return this.values.length
@@ -152,7 +212,9 @@ export class Dictionaries {
 export type Table = {
   size: number
   dicts: Dictionaries
-  records: LinkRecord[]
+  /** Each record's id in its file, and its truth value (who it really is) when evaluating. */
+  ids: string[]
+  truth: (string | null)[] | null
   forename: Int32Array
   surname: Int32Array
   forenameInitial: Int32Array
@@ -172,21 +234,81 @@ export type Table = {
   extra: Int32Array[]
 }
 
-const DAY_ZERO = Date.UTC(1900, 0, 1) / 86_400_000
-const initial = (name: string | null): number => (name === null ? -1 : Math.max(0, Math.min(31, name.charCodeAt(0) - 96)))
+export const DAY_ZERO = Date.UTC(1900, 0, 1) / 86_400_000
+export const initial = (name: string | null): number => (name === null ? -1 : Math.max(0, Math.min(31, name.charCodeAt(0) - 96)))
+
+/** Empty columns for n records. */
+export function emptyTable(n: number, extra: number, dicts: Dictionaries): Table {
+  const col = () => new Int32Array(n)
+  return {
+    size: n, dicts, ids: new Array<string>(n), truth: null,
+    forename: col(), surname: col(), forenameInitial: col(), surnameInitial: col(), dob: col(), dobDays: col(), sex: col(),
+    postcode: col(), sector: col(), district: col(), area: col(), postcodeIsUk: new Uint8Array(n), address: col(),
+    nhsNumber: col(), upn: col(), extra: Array.from({ length: extra }, col),
+  }
+}
+
+/** A record's date of birth as an ISO date, or null. */
+export function dateOfBirth(t: Table, i: number): string | null {
+  const v = t.dob[i]
+  if (v < 0) return null
+  return `${Math.floor(v / 10000)}-${String(Math.floor(v / 100) % 100).padStart(2, '0')}-${String(v % 100).padStart(2, '0')}`
+}
+
+/** A record's sex (M, F or as given), or null. */
+export const sexOf = (t: Table, i: number): string | null => (t.sex[i] < 0 ? null : t.dicts.sex.values[t.sex[i]])
+
+// Which dictionary each id column's values are in, for moving a table between threads.
+const DICTIONARY_OF = {
+  forename: 'names', surname: 'names', sex: 'sex', postcode: 'postcode', sector: 'sector', district: 'district', area: 'area',
+  address: 'address', nhsNumber: 'identifier', upn: 'identifier',
+} as const
+type DictionaryName = (typeof DICTIONARY_OF)[keyof typeof DICTIONARY_OF] | 'extra'
+
+/** A table with its own dictionaries' values in place of the Dictionaries object: what a worker thread sends back. */
+export type PortableTable = Omit<Table, 'dicts'> & { values: Record<DictionaryName, string[]> }
+
+export function toPortable(t: Table): PortableTable {
+  const { dicts, ...rest } = t
+  const values = Object.fromEntries((['names', 'sex', 'postcode', 'sector', 'district', 'area', 'address', 'identifier', 'extra'] as const)
+    .map((name) => [name, dicts[name].values])) as Record<DictionaryName, string[]>
+  return { ...rest, values }
+}
+
+/** The typed arrays of a portable table, to transfer rather than copy. */
+export const transferables = (t: PortableTable): ArrayBuffer[] =>
+  [...Object.values(t).filter((v) => ArrayBuffer.isView(v)), ...t.extra].map((a) => (a as Int32Array).buffer as ArrayBuffer)
+
+/** A table read in another thread, renumbered into this run's dictionaries. */
+export function adoptTable(p: PortableTable, dicts: Dictionaries): Table {
+  const remaps = new Map<DictionaryName, Int32Array>()
+  const remap = (name: DictionaryName): Int32Array => {
+    let map = remaps.get(name)
+    if (!map) remaps.set(name, (map = Int32Array.from(p.values[name], (v) => dicts[name].id(v))))
+    return map
+  }
+  const t = { ...p, dicts } as Table & { values?: unknown }
+  delete t.values
+  for (const [column, name] of Object.entries(DICTIONARY_OF) as [keyof typeof DICTIONARY_OF, DictionaryName][]) {
+    const map = remap(name)
+    const c = t[column]
+    for (let i = 0; i < c.length; i++) if (c[i] >= 0) c[i] = map[c[i]]
+  }
+  for (const c of t.extra) {
+    const map = remap('extra')
+    for (let i = 0; i < c.length; i++) if (c[i] >= 0) c[i] = map[c[i]]
+  }
+  return t
+}
 
 /** Columns for a list of records; the same `dicts` must encode both files of a link. */
 export function encodeTable(records: LinkRecord[], dicts: Dictionaries): Table {
   const n = records.length
-  const col = () => new Int32Array(n)
-  const t: Table = {
-    size: n, dicts, records,
-    forename: col(), surname: col(), forenameInitial: col(), surnameInitial: col(), dob: col(), dobDays: col(), sex: col(),
-    postcode: col(), sector: col(), district: col(), area: col(), postcodeIsUk: new Uint8Array(n), address: col(),
-    nhsNumber: col(), upn: col(), extra: (records[0]?.extra ?? []).map(col),
-  }
+  const t = emptyTable(n, records[0]?.extra.length ?? 0, dicts)
+  if (records.some((r) => r.truth !== undefined)) t.truth = records.map((r) => r.truth ?? null)
   for (let i = 0; i < n; i++) {
     const r = records[i]
+    t.ids[i] = r.id
     t.forename[i] = dicts.names.id(r.forename)
     t.surname[i] = dicts.names.id(r.surname)
     t.forenameInitial[i] = initial(r.forename)

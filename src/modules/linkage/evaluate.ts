@@ -1,4 +1,4 @@
-import type { LinkRecord } from './records.ts'
+import { dateOfBirth, sexOf as sexValue, type Table } from './encode.ts'
 import type { LinkageResult } from './service.ts'
 
 export const THRESHOLDS = [0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999]
@@ -15,10 +15,15 @@ export type Evaluation = {
   breakdown: { on: string; threshold: number; ageBands: GroupScore[]; sexes: GroupScore[] }
 }
 
-function countTruePairs(left: LinkRecord[], right: LinkRecord[] | null): number {
-  const count = (rs: LinkRecord[]) => {
+const truthOf = (t: Table): (string | null)[] => {
+  if (!t.truth) throw new Error('Evaluation needs the truth column')
+  return t.truth
+}
+
+function countTruePairs(left: Table, right: Table | null): number {
+  const count = (t: Table) => {
     const m = new Map<string, number>()
-    for (const r of rs) if (r.truth) m.set(r.truth, (m.get(r.truth) ?? 0) + 1)
+    for (const v of truthOf(t)) if (v) m.set(v, (m.get(v) ?? 0) + 1)
     return m
   }
   const l = count(left)
@@ -30,16 +35,17 @@ function countTruePairs(left: LinkRecord[], right: LinkRecord[] | null): number 
 }
 
 /** Pairwise precision, recall and F1, taking records with the same truth value as the same person. */
-export function evaluateLinkage(result: LinkageResult, left: LinkRecord[], right: LinkRecord[] | null, on = new Date().toISOString().slice(0, 10)): Evaluation {
-  const other = right ?? left
+export function evaluateLinkage(result: LinkageResult, left: Table, right: Table | null, on = new Date().toISOString().slice(0, 10)): Evaluation {
+  const lt = truthOf(left)
+  const rt = truthOf(right ?? left)
   const truePairs = countTruePairs(left, right)
   const { pairs, probabilities } = result
   // Pairs a one-to-one link set aside are predicted non-matches whatever their own score.
   const isTrue = new Uint8Array(pairs.length)
   let blockedTruePairs = 0
   for (let p = 0; p < pairs.length; p++) {
-    const a = left[pairs.left[p]].truth
-    if (a && a === other[pairs.right[p]].truth) { isTrue[p] = 1; blockedTruePairs++ }
+    const a = lt[pairs.left[p]]
+    if (a && a === rt[pairs.right[p]]) { isTrue[p] = 1; blockedTruePairs++ }
   }
   const thresholds = THRESHOLDS.map((threshold) => {
     let tp = 0
@@ -68,43 +74,44 @@ export function ageBand(dob: string | null, on: string): string {
   if (on.slice(5) < dob.slice(5)) age--
   return age < 5 ? 'under 5' : age <= 10 ? '5 to 10' : age <= 15 ? '11 to 15' : '16 and over'
 }
-const sexOf = (r: LinkRecord) => (r.sex === 'F' ? 'female' : r.sex === 'M' ? 'male' : 'not known')
+const sexGroup = (t: Table, i: number) => { const v = sexValue(t, i); return v === 'F' ? 'female' : v === 'M' ? 'male' : 'not known' }
 
 /**
  * Found true pairs out of all true pairs, grouped by the left record's age band and sex (the truth side),
  * and, for a link, false flags grouped by the unlinked right record's. Groups come from the records' own
  * values, so a record whose date of birth is mistyped counts in the band its date says.
  */
-function breakdown(result: LinkageResult, left: LinkRecord[], right: LinkRecord[] | null, threshold: number, on: string): { ageBands: GroupScore[]; sexes: GroupScore[] } {
+function breakdown(result: LinkageResult, left: Table, right: Table | null, threshold: number, on: string): { ageBands: GroupScore[]; sexes: GroupScore[] } {
   const other = right ?? left
-  const groupings: [string, (r: LinkRecord) => string, readonly string[]][] = [
-    ['age', (r) => ageBand(r.dob, on), AGE_BANDS], ['sex', sexOf, ['female', 'male', 'not known']],
+  const lt = truthOf(left)
+  const ot = truthOf(other)
+  const groupings: [string, (t: Table, i: number) => string, readonly string[]][] = [
+    ['age', (t, i) => ageBand(dateOfBirth(t, i), on), AGE_BANDS], ['sex', sexGroup, ['female', 'male', 'not known']],
   ]
   const out = groupings.map(([, groupOf, names]) => {
     const scores = new Map(names.map((g) => [g, { group: g, truePairs: 0, found: 0, recall: 1, ...(right ? { flagged: 0, falseFlags: 0, falseFlagRate: 0 } : {}) } as GroupScore]))
     // True pairs by the left record's group: every left record's copies on the other side.
     const byTruth = new Map<string, number[]>()
-    other.forEach((r, j) => { if (r.truth) (byTruth.get(r.truth) ?? byTruth.set(r.truth, []).get(r.truth)!).push(j) })
-    left.forEach((l, i) => {
-      if (!l.truth) return
-      const copies = (byTruth.get(l.truth) ?? []).filter((j) => right || j > i)
-      scores.get(groupOf(l))!.truePairs += copies.length
+    ot.forEach((v, j) => { if (v) (byTruth.get(v) ?? byTruth.set(v, []).get(v)!).push(j) })
+    lt.forEach((v, i) => {
+      if (!v) return
+      const copies = (byTruth.get(v) ?? []).filter((j) => right || j > i)
+      scores.get(groupOf(left, i))!.truePairs += copies.length
     })
     for (let p = 0; p < result.pairs.length; p++) {
       if (!result.isEligible[p] || result.probabilities[p] < threshold) continue
-      const l = left[result.pairs.left[p]]
-      if (l.truth && l.truth === other[result.pairs.right[p]].truth) scores.get(groupOf(l))!.found++
+      const i = result.pairs.left[p]
+      if (lt[i] && lt[i] === ot[result.pairs.right[p]]) scores.get(groupOf(left, i))!.found++
     }
     if (right) {
-      const linked = new Uint8Array(right.length)
-      for (let p = 0; p < result.pairs.length; p++) if (result.isEligible[p] && result.probabilities[p] >= threshold) linked[result.pairs.right[p]] = 1
-      const onLeft = new Set(left.map((r) => r.truth).filter(Boolean))
-      right.forEach((r, j) => {
-        if (linked[j]) return
-        const g = scores.get(groupOf(r))!
+      const linked = linkedRight(result, right.size, threshold)
+      const onLeft = new Set(lt.filter(Boolean))
+      for (let j = 0; j < right.size; j++) {
+        if (linked[j]) continue
+        const g = scores.get(groupOf(right, j))!
         g.flagged!++
-        if (r.truth && onLeft.has(r.truth)) g.falseFlags!++
-      })
+        if (ot[j] && onLeft.has(ot[j])) g.falseFlags!++
+      }
     }
     for (const g of scores.values()) {
       g.recall = g.truePairs ? g.found / g.truePairs : 1
@@ -115,19 +122,25 @@ function breakdown(result: LinkageResult, left: LinkRecord[], right: LinkRecord[
   return { ageBands: out[0], sexes: out[1] }
 }
 
-/** The figure that matters most for "who is on no roll": unlinked right records that are on the left after all. */
-function falseFlags(result: LinkageResult, left: LinkRecord[], right: LinkRecord[], threshold: number) {
-  const linked = new Uint8Array(right.length)
+function linkedRight(result: LinkageResult, size: number, threshold: number): Uint8Array {
+  const linked = new Uint8Array(size)
   for (let p = 0; p < result.pairs.length; p++) {
     if (result.isEligible[p] && result.probabilities[p] >= threshold) linked[result.pairs.right[p]] = 1
   }
-  const onLeft = new Set(left.map((r) => r.truth).filter(Boolean))
+  return linked
+}
+
+/** The figure that matters most for "who is on no roll": unlinked right records that are on the left after all. */
+function falseFlags(result: LinkageResult, left: Table, right: Table, threshold: number) {
+  const linked = linkedRight(result, right.size, threshold)
+  const onLeft = new Set(truthOf(left).filter(Boolean))
+  const rt = truthOf(right)
   let flagged = 0
   let wrong = 0
-  right.forEach((r, j) => {
-    if (linked[j]) return
+  for (let j = 0; j < right.size; j++) {
+    if (linked[j]) continue
     flagged++
-    if (r.truth && onLeft.has(r.truth)) wrong++
-  })
+    if (rt[j] && onLeft.has(rt[j])) wrong++
+  }
   return { flagged, falseFlags: wrong, falseFlagRate: flagged ? wrong / flagged : 0 }
 }

@@ -1,7 +1,7 @@
 import { blockPairs, MAX_BLOCK, type BlockingRule, type Pairs } from './blocking.ts'
 import { connectedComponents } from './clusters.ts'
 import { buildComparisons } from './comparisons.ts'
-import { encodePair } from './encode.ts'
+import { encodePair, type Table } from './encode.ts'
 import { fileMapping, type BlockingKey, type Mapping } from './mapping.ts'
 import { computeGammas, trainModel, type Model } from './model.ts'
 import type { AliasTable } from './nicknames.ts'
@@ -60,16 +60,20 @@ function usableRules(rules: BlockingRule[], mapping: Mapping): BlockingRule[] {
 
 /** Links `left` to `right`, or deduplicates `left` when `right` is null: block, train, score, cluster. */
 export function runLinkage(left: LinkRecord[], right: LinkRecord[] | null, mapping: Mapping, aliases: AliasTable, seed = 1): LinkageResult {
+  const started = performance.now()
+  const tables = encodePair(left, right)
+  const result = linkTables(tables.left, right ? tables.right : null, mapping, aliases, seed)
+  return { ...result, timings: { encode: performance.now() - started - Object.values(result.timings).reduce((a, b) => a + b, 0), ...result.timings } }
+}
+
+/** `runLinkage` on records already in columns (read by `readTables`, or encoded); `R` null deduplicates `L`. */
+export function linkTables(L: Table, R: Table | null, mapping: Mapping, aliases: AliasTable, seed = 1): LinkageResult {
   const timings: Record<string, number> = {}
   let mark = performance.now()
   const lap = (name: string) => { const now = performance.now(); timings[name] = now - mark; mark = now }
   const comps = buildComparisons(fileMapping(mapping, 'left'), fileMapping(mapping, 'right'), aliases)
   if (comps.length > 17) throw new Error('At most 17 comparisons are supported')
-  const tables = encodePair(left, right)
-  const L = tables.left
-  const R = right ? tables.right : null
-  const other = tables.right
-  lap('encode')
+  const other = R ?? L
   const model = trainModel(comps, L, R, {
     trainingRules: usableRules(mapping.training ?? DEFAULT_TRAINING, mapping),
     deterministicRules: usableRules(DETERMINISTIC, mapping),
@@ -87,11 +91,11 @@ export function runLinkage(left: LinkRecord[], right: LinkRecord[] | null, mappi
   const probabilities = new Float64Array(weights.length)
   for (let p = 0; p < weights.length; p++) probabilities[p] = probabilityFromWeight(weights[p])
   lap('score')
-  const isEligible = right && mapping.oneToOne ? bestMatchesOnly(pairs, weights, left.length, right.length) : new Uint8Array(pairs.length).fill(1)
-  const offset = right ? left.length : 0
+  const isEligible = R && mapping.oneToOne ? bestMatchesOnly(pairs, weights, L.size, R.size) : new Uint8Array(pairs.length).fill(1)
+  const offset = R ? L.size : 0
   const rightNodes = new Int32Array(pairs.length)
   for (let p = 0; p < pairs.length; p++) rightNodes[p] = pairs.right[p] + offset
-  const clusters = connectedComponents(left.length + (right?.length ?? 0), pairs.left, rightNodes,
+  const clusters = connectedComponents(L.size + (R?.size ?? 0), pairs.left, rightNodes,
     (e) => isEligible[e] === 1 && probabilities[e] >= mapping.threshold)
   lap('cluster')
   return { model, pairs, gammas, weights, probabilities, isEligible, clusters, blockingRules, timings }

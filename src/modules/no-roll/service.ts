@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads'
+import { runWorker } from '../../platform/worker.ts'
 import { parse } from 'csv-parse/sync'
 import { withTenant, type Db } from '../../platform/db.ts'
 import { recordAudit } from '../../platform/audit.ts'
@@ -239,17 +239,7 @@ export async function startRun(db: Db, user: CurrentUser, ip: string, input: Run
 export function inWorker(input: { task: 'find'; population: PopulationRecord[]; known: KnownRecord[]; threshold: number }): Promise<FindResult>
 export function inWorker(input: { task: 'duplicates'; children: KnownRecord[]; minimum: number; limit: number; exclude: string[] }): Promise<DuplicatePair[]>
 export function inWorker(input: WorkerTask): Promise<unknown> {
-  // Under tsx (tests, `npm run dev`) the worker is TypeScript and needs tsx's loader too: Node 20 does
-  // not pass a loader registered in the main thread on to workers. The built app runs plain JavaScript.
-  const typescript = import.meta.url.endsWith('.ts')
-  const file = new URL(typescript ? './worker.ts' : './worker.js', import.meta.url)
-  const boot = () => `(async () => { (await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})).register(); await import(${JSON.stringify(file.href)}) })()`
-  return new Promise((resolve, reject) => {
-    const worker = typescript ? new Worker(boot(), { eval: true, workerData: input }) : new Worker(file, { workerData: input })
-    worker.once('message', (result: unknown) => { resolve(result); void worker.terminate() })
-    worker.once('error', reject)
-    worker.once('exit', (code) => { if (code !== 0) reject(new Error(`The linkage worker stopped with code ${code}`)) })
-  })
+  return runWorker(import.meta.url, 'worker', input)
 }
 
 export async function processRun(db: Db, laId: string, runId: string, now: () => Date): Promise<void> {
