@@ -10,6 +10,12 @@ export type Pairs = { left: Int32Array; right: Int32Array; rule: Uint8Array; len
 function keyColumn(t: Table, key: BlockingKey): { values: Int32Array; bits: number } {
   const d = t.dicts
   const bitsFor = (n: number) => Math.max(1, Math.ceil(Math.log2(n + 1)))
+  const phonetic = (names: Int32Array) => {
+    const codes = d.names.soundex()
+    const values = new Int32Array(t.size)
+    for (let i = 0; i < t.size; i++) values[i] = names[i] < 0 ? -1 : codes[names[i]]
+    return { values, bits: 14 }
+  }
   const derived = (f: (ymd: number) => number, bits: number) => {
     const values = new Int32Array(t.size)
     for (let i = 0; i < t.size; i++) values[i] = t.dob[i] < 0 ? -1 : f(t.dob[i])
@@ -27,6 +33,8 @@ function keyColumn(t: Table, key: BlockingKey): { values: Int32Array; bits: numb
     case 'upn': return { values: t.upn, bits: bitsFor(d.identifier.size) }
     case 'forenameInitial': return { values: t.forenameInitial, bits: 5 }
     case 'surnameInitial': return { values: t.surnameInitial, bits: 5 }
+    case 'forenameSoundex': return phonetic(t.forename)
+    case 'surnameSoundex': return phonetic(t.surname)
     case 'birthYear': return derived((v) => Math.floor(v / 10000) - 1900, 8)
     case 'birthMonthDay': return derived((v) => v % 10000, 11)
     case 'birthYearMonth': return derived((v) => (Math.floor(v / 10000) - 1900) * 12 + (Math.floor(v / 100) % 100), 12)
@@ -81,7 +89,9 @@ type Blocks = { left: Int32Array; right: Int32Array; start: Int32Array; members:
 function blocksOf(left: Table, right: Table, rule: BlockingRule, maxBlock: number, dedupe: boolean): Blocks {
   const lk = ruleKeys(left, rule)
   const rk = dedupe ? lk : ruleKeys(right, rule)
-  const numbers = new NumberMap(left.size + (dedupe ? 0 : right.size))
+  // Sized for a quarter of the records and grown as keys arrive: sized for every record, twenty rules'
+  // tables cost seconds just to allocate at a million records, and a smaller table stays in cache longer.
+  const numbers = new NumberMap((left.size + (dedupe ? 0 : right.size)) / 4)
   const number = (keys: Float64Array) => {
     const out = new Int32Array(keys.length)
     for (let i = 0; i < keys.length; i++) out[i] = keys[i] < 0 ? -1 : numbers.getOrAdd(keys[i], numbers.size)

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import { buildComparisons, compareRecords, dateOfBirthComparison, NULL_LEVEL, postcodeComparison, residenceComparison, type Comparison } from './comparisons.ts'
 import { aliasTableFromRows } from './nicknames.ts'
 import { toLinkRecord } from './records.ts'
-import { jaro, jaroWinkler, withinOneEdit } from './similarity.ts'
+import { jaro, jaroWinkler, soundex, withinOneEdit } from './similarity.ts'
 import type { FileMapping } from './mapping.ts'
 
 const mapping: FileMapping = {
@@ -55,6 +55,34 @@ describe('name comparison levels', () => {
     assert.equal(level(surname, { s: "O'Brien" }, { s: 'OBrien' }), 'exact')
     assert.equal(level(surname, { s: 'Zoë' }, { s: 'Zoe' }), 'exact')
     assert.ok(!surname.levels.includes('alias'))
+  })
+
+  it('gives names spelled as heard their own level, below close spellings', () => {
+    const surname = byName('surname')
+
+    assert.equal(level(surname, { s: 'Fairbrother' }, { s: 'Fayrebruther' }), 'sounds alike')
+    assert.equal(level(surname, { s: 'Thomson' }, { s: 'Tomsen' }), 'sounds alike')
+    assert.equal(level(surname, { s: 'Ashworth' }, { s: 'Ashwerth' }), 'jw>=0.92')
+    assert.equal(level(surname, { s: 'Thompson' }, { s: 'Walker' }), 'else')
+  })
+})
+
+describe('Soundex', () => {
+  const code = (name: string) => {
+    const c = soundex(name)
+    return c < 0 ? null : String.fromCharCode(97 + (c >> 9)).toUpperCase() + ((c >> 6) & 7) + ((c >> 3) & 7) + (c & 7)
+  }
+
+  it('gives the published codes', () => {
+    assert.equal(code('robert'), 'R163')
+    assert.equal(code('rupert'), 'R163')
+    assert.equal(code('rubin'), 'R150')
+    assert.equal(code('ashcraft'), 'A261')
+    assert.equal(code('tymczak'), 'T522')
+    assert.equal(code('pfister'), 'P236')
+    assert.equal(code('honeyman'), 'H555')
+    assert.equal(code('lee'), 'L000')
+    assert.equal(code(''), null)
   })
 })
 

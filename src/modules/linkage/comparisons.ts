@@ -2,7 +2,7 @@ import { Dictionaries, encodeTable, type Table } from './encode.ts'
 import type { BlockingKey, FieldName, FileMapping } from './mapping.ts'
 import type { AliasTable } from './nicknames.ts'
 import type { LinkRecord } from './records.ts'
-import { cannotReach, jaroWinkler, withinOneEdit } from './similarity.ts'
+import { cannotReach, jaroWinkler, soundex, withinOneEdit } from './similarity.ts'
 
 /** The level a pair reached when either side is unknown: it carries no evidence either way. */
 export const NULL_LEVEL = -1
@@ -58,7 +58,10 @@ function nameComparison(name: string, column: (t: Table) => Int32Array, aliases:
     if (aliases && alias(a, b)) return 1
     const jw = jaroWinkler(a, b)
     // Jaro-Winkler is harsh on short names: Ava typed Aav scores 0.56, though it is one slip of the keys.
-    return jw >= 0.92 ? shift + 1 : jw >= 0.88 || withinOneEdit(a, b) ? shift + 2 : shift + 3
+    if (jw >= 0.92) return shift + 1
+    if (jw >= 0.88 || withinOneEdit(a, b)) return shift + 2
+    // Spelled as heard (Thompson and Tomson, Siobhan and Shevaun do not, Ashworth and Ashwerth do).
+    return soundex(a) === soundex(b) ? shift + 3 : shift + 4
   }
   // Per value: a number for its first word, and whether the nickname table knows that word. Two names can
   // be aliases only if they share a first word or both are in the table.
@@ -81,18 +84,19 @@ function nameComparison(name: string, column: (t: Table) => Int32Array, aliases:
     }
     return info
   }
-  const different = (dicts: Dictionaries, a: number, b: number, masks: Int32Array, lengths: Int32Array, first: Int32Array, known: Uint8Array): number => {
+  const different = (dicts: Dictionaries, a: number, b: number, masks: Int32Array, lengths: Int32Array, first: Int32Array, known: Uint8Array,
+    sounds: Int32Array): number => {
     const values = dicts.names.values
     // Most different names are plainly different: too few letters in common to reach the lower Jaro-Winkler
-    // level, more than one edit apart and not aliases. That is settled without the cache.
-    if (cannotReach(masks[a], lengths[a], masks[b], lengths[b], 0.88) &&
+    // level, more than one edit apart, not aliases and not alike in sound. That is settled without the cache.
+    if (cannotReach(masks[a], lengths[a], masks[b], lengths[b], 0.88) && sounds[a] !== sounds[b] &&
       (Math.abs(lengths[a] - lengths[b]) > 1 || !withinOneEdit(values[a], values[b])) &&
-      !(aliases && (first[a] === first[b] || (known[a] && known[b])))) return shift + 3
+      !(aliases && (first[a] === first[b] || (known[a] && known[b])))) return shift + 4
     return dicts.level(name, a, b, values, slow)
   }
   return {
     name,
-    levels: aliases ? ['exact', 'alias', 'jw>=0.92', 'jw>=0.88 or one edit', 'else'] : ['exact', 'jw>=0.92', 'jw>=0.88 or one edit', 'else'],
+    levels: [...(aliases ? ['exact', 'alias'] : ['exact']), 'jw>=0.92', 'jw>=0.88 or one edit', 'sounds alike', 'else'],
     uses,
     tf: column,
     compareAll(l, r, left, right, out, stride, offset) {
@@ -100,10 +104,11 @@ function nameComparison(name: string, column: (t: Table) => Int32Array, aliases:
       const B = column(r)
       const { masks, lengths } = l.dicts.names.letters()
       const { first, known } = aliasInfoOf(l.dicts)
+      const sounds = l.dicts.names.soundex()
       for (let p = 0; p < left.length; p++) {
         const a = A[left[p]]
         const b = B[right[p]]
-        out[p * stride + offset] = a < 0 || b < 0 ? NULL_LEVEL : a === b ? 0 : different(l.dicts, a, b, masks, lengths, first, known)
+        out[p * stride + offset] = a < 0 || b < 0 ? NULL_LEVEL : a === b ? 0 : different(l.dicts, a, b, masks, lengths, first, known, sounds)
       }
     },
   }
@@ -245,8 +250,8 @@ function fuzzyComparison(name: string, column: (t: Table) => Int32Array, values:
 export function buildComparisons(left: FileMapping, right: FileMapping, aliases: AliasTable): Comparison[] {
   const has = (f: FieldName) => Boolean(left.fields[f]?.length && right.fields[f]?.length)
   const list: Comparison[] = []
-  if (has('forename')) list.push(nameComparison('forename', (t) => t.forename, aliases, ['forename', 'forenameInitial']))
-  if (has('surname')) list.push(nameComparison('surname', (t) => t.surname, null, ['surname', 'surnameInitial']))
+  if (has('forename')) list.push(nameComparison('forename', (t) => t.forename, aliases, ['forename', 'forenameInitial', 'forenameSoundex']))
+  if (has('surname')) list.push(nameComparison('surname', (t) => t.surname, null, ['surname', 'surnameInitial', 'surnameSoundex']))
   if (has('dateOfBirth')) list.push(dateOfBirthComparison)
   if (has('sex')) list.push(exactComparison('sex', (t) => t.sex, ['sex']))
   if (has('postcode') && has('address')) list.push(residenceComparison)

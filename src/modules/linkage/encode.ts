@@ -1,3 +1,4 @@
+import { soundex } from './similarity.ts'
 import type { LinkRecord } from './records.ts'
 
 // The engine works on columns of integers, not on record objects. Each distinct value (a name, a
@@ -82,6 +83,18 @@ export class Dictionary {
   }
   get size(): number {
     return this.values.length
+  }
+  private soundexOf = new Int32Array(0)
+  /** Each value's Soundex code (see `soundex`), for the phonetic name level and blocking. */
+  soundex(): Int32Array {
+    const n = this.values.length
+    if (this.soundexOf.length !== n) {
+      const codes = new Int32Array(n)
+      codes.set(this.soundexOf)
+      for (let i = this.soundexOf.length; i < n; i++) codes[i] = soundex(this.values[i])
+      this.soundexOf = codes
+    }
+    return this.soundexOf
   }
   private maskOf = new Int32Array(0)
   private lengthOf = new Int32Array(0)

@@ -18,8 +18,9 @@ export const DEFAULT_BLOCKING: BlockingRule[] = [
   ['surname', 'postcodeSector'], ['forename', 'postcodeSector'], ['postcode', 'birthYear'],
   // The same house and street, whatever the postcode says: a household is a handful of records.
   ['address', 'birthYear'], ['address', 'forenameInitial'],
-  // A typo in each name and a day out in the date of birth: the initials and the month still agree.
-  ['forenameInitial', 'surnameInitial', 'birthYearMonth', 'sex'],
+  // A typo in each name and a day out in the date of birth: the names still sound alike, and the initial and
+  // month still agree. (Initials, month and sex instead made 12M of 29M pairs at 1M x 1M for the same links.)
+  ['forenameSoundex', 'surnameSoundex', 'birthYear'], ['forenameInitial', 'surnameSoundex', 'birthYearMonth'],
   // No date of birth and a move since the other source: the names, or one name and the other's initial,
   // are all that is left. Common names make blocks past the limit, which are skipped; rare ones are small.
   ['forename', 'surname'], ['surname', 'forenameInitial'], ['forename', 'surnameInitial'],
@@ -46,7 +47,7 @@ export type LinkageResult = {
 }
 
 const KEY_FIELD: Record<BlockingKey, keyof Mapping['fields']> = {
-  forename: 'forename', forenameInitial: 'forename', surname: 'surname', surnameInitial: 'surname',
+  forename: 'forename', forenameInitial: 'forename', forenameSoundex: 'forename', surname: 'surname', surnameInitial: 'surname', surnameSoundex: 'surname',
   dateOfBirth: 'dateOfBirth', birthYear: 'dateOfBirth', birthMonthDay: 'dateOfBirth', birthYearMonth: 'dateOfBirth', sex: 'sex', postcode: 'postcode',
   postcodeSector: 'postcode', postcodeDistrict: 'postcode', nhsNumber: 'nhsNumber', upn: 'upn', address: 'address',
 }
@@ -109,34 +110,45 @@ export function bestMatchesOnly(pairs: Pairs, weights: Float64Array, leftCount: 
   const leftUsed = new Uint8Array(leftCount)
   const rightUsed = new Uint8Array(rightCount)
   const eligible = new Uint8Array(pairs.length)
-  for (const p of strongestFirst(weights)) {
+  const take = (p: number) => {
     const l = pairs.left[p]
     const r = pairs.right[p]
-    if (leftUsed[l] || rightUsed[r]) continue
+    if (leftUsed[l] || rightUsed[r]) return
     leftUsed[l] = 1
     rightUsed[r] = 1
     eligible[p] = 1
   }
+  // Only pairs with a chance of one in a thousand or more are put in order; the rest (almost all of them
+  // at scale) cannot link at any threshold used, and are taken afterwards in the order they were found.
+  const order = strongestFirst(weights, FLOOR_WEIGHT)
+  for (let k = 0; k < order.length; k++) take(order[k])
+  for (let p = 0; p < pairs.length; p++) if (weights[p] < FLOOR_WEIGHT) take(p)
   return eligible
 }
 
+/** The weight of a probability of 1 in 1,000. */
+const FLOOR_WEIGHT = Math.log2(0.001 / 0.999)
+
 /**
- * Pair numbers by weight, strongest first (ties in pair order). Each weight, rounded to a few millionths
- * of a bit, is packed with its pair number into one number, so a plain numeric sort of a typed array
- * orders them: a comparison function over millions of pairs takes seconds.
+ * Pair numbers with weight at least `floor`, strongest first (ties in pair order). Each weight, rounded
+ * to a few millionths of a bit, is packed with its pair number into one number, so a plain numeric sort of
+ * a typed array orders them: a comparison function over millions of pairs takes seconds.
  */
-export function strongestFirst(weights: Float64Array): Uint32Array {
+export function strongestFirst(weights: Float64Array, floor = -Infinity): Uint32Array {
   const n = weights.length
   const indexBits = Math.max(1, Math.ceil(Math.log2(n + 1)))
   const scale = 2 ** Math.min(20, 53 - indexBits - 11)
-  const keys = new Float64Array(n)
-  for (let p = 0; p < n; p++) {
+  let count = 0
+  for (let p = 0; p < n; p++) if (weights[p] >= floor) count++
+  const keys = new Float64Array(count)
+  for (let p = 0, k = 0; p < n; p++) {
+    if (weights[p] < floor) continue
     const w = Math.max(-1000, Math.min(1000, weights[p]))
-    keys[p] = Math.round((1000 - w) * scale) * 2 ** indexBits + p
+    keys[k++] = Math.round((1000 - w) * scale) * 2 ** indexBits + p
   }
   keys.sort()
   const mask = 2 ** indexBits
-  const order = new Uint32Array(n)
-  for (let p = 0; p < n; p++) order[p] = keys[p] % mask
+  const order = new Uint32Array(count)
+  for (let k = 0; k < count; k++) order[k] = keys[k] % mask
   return order
 }

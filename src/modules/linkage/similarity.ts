@@ -96,3 +96,36 @@ export function cannotReach(maskA: number, lengthA: number, maskB: number, lengt
   const bound = jaroBound <= 0.7 ? jaroBound : jaroBound + 0.4 * (1 - jaroBound)
   return bound < threshold
 }
+
+// Soundex digit for each letter a to z; 0 separates (vowels and y), -1 is skipped (h and w).
+const SOUNDEX = [0, 1, 2, 3, 0, 1, 2, -1, 0, 2, 2, 4, 5, 5, 0, 1, 2, 6, 2, 3, 0, 1, -1, 2, 0, 2]
+
+/**
+ * American Soundex as a number (the first letter, then three digits): names that sound alike, such as
+ * Thompson and Thomson or Ashworth and Ashwerth, share it. Letters other than a to z are ignored; a name
+ * with none has no code (-1).
+ */
+export function soundex(name: string): number {
+  let code = -1
+  let digits = 0
+  let last = -1
+  for (let i = 0; i < name.length && digits < 3; i++) {
+    const c = name.charCodeAt(i) - 97
+    if (c < 0 || c > 25) continue
+    const d = SOUNDEX[c]
+    if (code < 0) {
+      code = c
+      last = d
+      continue
+    }
+    if (d === -1) continue
+    if (d !== 0 && d !== last) {
+      code = code * 8 + d
+      digits++
+    }
+    last = d
+  }
+  if (code < 0) return -1
+  for (; digits < 3; digits++) code *= 8
+  return code
+}
