@@ -9,7 +9,7 @@ import { loadAliasTable } from './nicknames.ts'
 import type { Table } from './encode.ts'
 import { readTables } from './read.ts'
 import { levelWeights } from './score.ts'
-import { linkTables, type LinkageResult } from './service.ts'
+import { linkTablesInParallel, type LinkageResult } from './service.ts'
 import { generateDedupe, generateLink, rowsToCsv, SYNTH_MAPPING } from './synth.ts'
 
 export const MATCH_HELP = `  lantern match link LEFT.csv RIGHT.csv --mapping MAPPING.json --out DIR [--min-probability P]
@@ -156,7 +156,7 @@ async function matchCommand(argv: string[], print: Print): Promise<number> {
   const aliases = loadAliasTable()
   const { left, right } = await readTables(positionals[0], files === 2 ? positionals[1] : null, mapping, values.truth)
   const loadMs = performance.now() - started
-  const result = linkTables(left, right, mapping, aliases)
+  const result = await linkTablesInParallel(left, right, mapping, aliases)
   const timings: Record<string, number> = { load: loadMs, ...result.timings }
 
   if (sub === 'evaluate') {

@@ -76,10 +76,24 @@ export class StringTable {
 
 /** Distinct values, numbered from 0 in order of first appearance; -1 stands for an unknown value. */
 export class Dictionary {
-  private readonly table = new StringTable()
-  readonly values: string[] = this.table.keys
+  private table: StringTable | null
+  private list: string[]
+  /** Given `values`, the dictionary starts with them (numbered in order) and hashes them only if asked for an id. */
+  constructor(values?: string[]) {
+    this.table = values ? null : new StringTable()
+    this.list = values ?? this.table!.keys
+  }
+  get values(): string[] {
+    return this.list
+  }
   id(value: string | null): number {
-    return value === null ? -1 : this.table.add(value)
+    if (value === null) return -1
+    if (!this.table) {
+      this.table = new StringTable(this.list.length)
+      for (const v of this.list) this.table.add(v)
+      this.list = this.table.keys
+    }
+    return this.table.add(value)
   }
   get size(): number {
     return this.values.length
@@ -190,17 +204,30 @@ export class NumberMap {
   }
 }
 
+const DICTIONARY_NAMES = ['names', 'sex', 'postcode', 'sector', 'district', 'area', 'address', 'identifier', 'extra'] as const
+
 /** The values of one run, shared by both files so that an id means the same value on either side. */
 export class Dictionaries {
-  readonly names = new Dictionary()
-  readonly sex = new Dictionary()
-  readonly postcode = new Dictionary()
-  readonly sector = new Dictionary()
-  readonly district = new Dictionary()
-  readonly area = new Dictionary()
-  readonly address = new Dictionary()
-  readonly identifier = new Dictionary()
-  readonly extra = new Dictionary()
+  readonly names: Dictionary
+  readonly sex: Dictionary
+  readonly postcode: Dictionary
+  readonly sector: Dictionary
+  readonly district: Dictionary
+  readonly area: Dictionary
+  readonly address: Dictionary
+  readonly identifier: Dictionary
+  readonly extra: Dictionary
+  constructor(values?: Partial<Record<(typeof DICTIONARY_NAMES)[number], string[]>>) {
+    this.names = new Dictionary(values?.names)
+    this.sex = new Dictionary(values?.sex)
+    this.postcode = new Dictionary(values?.postcode)
+    this.sector = new Dictionary(values?.sector)
+    this.district = new Dictionary(values?.district)
+    this.area = new Dictionary(values?.area)
+    this.address = new Dictionary(values?.address)
+    this.identifier = new Dictionary(values?.identifier)
+    this.extra = new Dictionary(values?.extra)
+  }
   private readonly caches = new Map<string, NumberMap>()
   /**
    * The level a comparison gives two distinct values, worked out once per pair of values (`work` takes
@@ -348,4 +375,42 @@ export function encodePair(left: LinkRecord[], right: LinkRecord[] | null): { le
   const dicts = new Dictionaries()
   const l = encodeTable(left, dicts)
   return { left: l, right: right ? encodeTable(right, dicts) : l }
+}
+
+/**
+ * A table's columns in shared memory, with the values a comparison reads (names, addresses, extra columns)
+ * and only the sizes of the others: what a worker thread needs to compare and train on the same records
+ * without copying them.
+ */
+export type SharedTable = {
+  columns: Omit<Table, 'dicts' | 'ids' | 'truth'>
+  values: Partial<Record<(typeof DICTIONARY_NAMES)[number], string[]>>
+  sizes: Record<(typeof DICTIONARY_NAMES)[number], number>
+}
+
+function shared<T extends Int32Array | Uint8Array>(a: T): T {
+  const copy = new (a.constructor as new (b: SharedArrayBuffer) => T)(new SharedArrayBuffer(a.byteLength))
+  copy.set(a)
+  return copy
+}
+
+export function shareTable(t: Table): SharedTable {
+  const { dicts, ids: _ids, truth: _truth, ...columns } = t
+  void _ids
+  void _truth
+  const out = { ...columns, extra: columns.extra.map(shared) } as SharedTable['columns']
+  for (const [k, v] of Object.entries(columns)) if (ArrayBuffer.isView(v)) (out as Record<string, unknown>)[k] = shared(v as Int32Array)
+  return {
+    columns: out,
+    values: { names: dicts.names.values, address: dicts.address.values, extra: dicts.extra.values },
+    sizes: Object.fromEntries(DICTIONARY_NAMES.map((n) => [n, dicts[n].size])) as SharedTable['sizes'],
+  }
+}
+
+/** The tables of a run as a worker thread sees them, over one set of dictionaries rebuilt from what was sent. */
+export function tablesFromShared(left: SharedTable, right: SharedTable | null): { left: Table; right: Table | null } {
+  const values = Object.fromEntries(DICTIONARY_NAMES.map((n) => [n, left.values[n] ?? new Array<string>(left.sizes[n])]))
+  const dicts = new Dictionaries(values)
+  const table = (s: SharedTable): Table => ({ ...s.columns, dicts, ids: [], truth: null })
+  return { left: table(left), right: right ? table(right) : null }
 }

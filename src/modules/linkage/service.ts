@@ -1,12 +1,13 @@
 import { blockPairs, MAX_BLOCK, type BlockingRule, type Pairs } from './blocking.ts'
 import { connectedComponents } from './clusters.ts'
-import { buildComparisons } from './comparisons.ts'
-import { encodePair, type Table } from './encode.ts'
+import { buildComparisons, type Comparison } from './comparisons.ts'
+import { encodePair, shareTable, type SharedTable, type Table } from './encode.ts'
 import { fileMapping, type BlockingKey, type Mapping } from './mapping.ts'
-import { computeGammas, trainModel, type Model } from './model.ts'
+import { computeGammas, trainModel, type Model, type TrainOptions } from './model.ts'
 import type { AliasTable } from './nicknames.ts'
 import type { LinkRecord } from './records.ts'
 import { probabilityFromWeight, scorePairs } from './score.ts'
+import { runWorker } from '../../platform/worker.ts'
 
 // Each rule is strict on its own, and together they tolerate an error in any one field: names alone
 // would pair every Oliver Smith in a large file with every other.
@@ -67,27 +68,67 @@ export function runLinkage(left: LinkRecord[], right: LinkRecord[] | null, mappi
   return { ...result, timings: { encode: performance.now() - started - Object.values(result.timings).reduce((a, b) => a + b, 0), ...result.timings } }
 }
 
-/** `runLinkage` on records already in columns (read by `readTables`, or encoded); `R` null deduplicates `L`. */
-export function linkTables(L: Table, R: Table | null, mapping: Mapping, aliases: AliasTable, seed = 1): LinkageResult {
-  const timings: Record<string, number> = {}
-  let mark = performance.now()
-  const lap = (name: string) => { const now = performance.now(); timings[name] = now - mark; mark = now }
-  const comps = buildComparisons(fileMapping(mapping, 'left'), fileMapping(mapping, 'right'), aliases)
-  if (comps.length > 17) throw new Error('At most 17 comparisons are supported')
-  const other = R ?? L
-  const model = trainModel(comps, L, R, {
+export function trainingOptions(mapping: Mapping, seed: number): TrainOptions {
+  return {
     trainingRules: usableRules(mapping.training ?? DEFAULT_TRAINING, mapping),
     deterministicRules: usableRules(DETERMINISTIC, mapping),
     uSamples: 300_000,
     seed,
     // Enough pairs per session for the m probabilities to settle to a few in a thousand, and no more.
     maxTrainingPairs: 400_000,
-  })
+  }
+}
+
+function comparisonsFor(mapping: Mapping, aliases: AliasTable): Comparison[] {
+  const comps = buildComparisons(fileMapping(mapping, 'left'), fileMapping(mapping, 'right'), aliases)
+  if (comps.length > 17) throw new Error('At most 17 comparisons are supported')
+  return comps
+}
+
+function timer() {
+  const timings: Record<string, number> = {}
+  let mark = performance.now()
+  return { timings, lap: (name: string) => { const now = performance.now(); timings[name] = (timings[name] ?? 0) + now - mark; mark = now } }
+}
+
+/** `runLinkage` on records already in columns (read by `readTables`, or encoded); `R` null deduplicates `L`. */
+export function linkTables(L: Table, R: Table | null, mapping: Mapping, aliases: AliasTable, seed = 1): LinkageResult {
+  const { timings, lap } = timer()
+  const comps = comparisonsFor(mapping, aliases)
+  const model = trainModel(comps, L, R, trainingOptions(mapping, seed))
   lap('train')
   const blockingRules = usableRules(mapping.blocking ?? DEFAULT_BLOCKING, mapping)
   const pairs = blockPairs(L, R, blockingRules, Infinity, MAX_BLOCK)
   lap('block')
-  const gammas = computeGammas(comps, L, other, pairs)
+  const gammas = computeGammas(comps, L, R ?? L, pairs)
+  return finish(L, R, mapping, model, blockingRules, pairs, gammas, timings, lap)
+}
+
+export type TrainTask = { left: SharedTable; right: SharedTable | null; mapping: Mapping; seed: number }
+
+/**
+ * The same as `linkTables`, using both cores: the model is trained in a worker thread on the same records
+ * (in shared memory) while this thread blocks and compares the pairs, which need no model until they are
+ * weighed. The result is the same as `linkTables` gives.
+ */
+export async function linkTablesInParallel(L: Table, R: Table | null, mapping: Mapping, aliases: AliasTable, seed = 1): Promise<LinkageResult> {
+  const { timings, lap } = timer()
+  const comps = comparisonsFor(mapping, aliases)
+  const task: TrainTask = { left: shareTable(L), right: R ? shareTable(R) : null, mapping, seed }
+  const trained = runWorker<Omit<Model, 'comparisons'>>(import.meta.url, 'train-worker', task)
+  trained.catch(() => {})
+  const blockingRules = usableRules(mapping.blocking ?? DEFAULT_BLOCKING, mapping)
+  const pairs = blockPairs(L, R, blockingRules, Infinity, MAX_BLOCK)
+  lap('block')
+  const gammas = computeGammas(comps, L, R ?? L, pairs)
+  lap('compare')
+  const model: Model = { comparisons: comps, ...(await trained) }
+  lap('train (after comparing)')
+  return finish(L, R, mapping, model, blockingRules, pairs, gammas, timings, lap)
+}
+
+function finish(L: Table, R: Table | null, mapping: Mapping, model: Model, blockingRules: BlockingRule[], pairs: Pairs, gammas: Int8Array,
+  timings: Record<string, number>, lap: (name: string) => void): LinkageResult {
   const weights = scorePairs(model, gammas, L, pairs.left)
   const probabilities = new Float64Array(weights.length)
   for (let p = 0; p < weights.length; p++) probabilities[p] = probabilityFromWeight(weights[p])
