@@ -7,7 +7,7 @@ import { computeGammas, trainModel, type Model, type TrainOptions } from './mode
 import type { AliasTable } from './nicknames.ts'
 import type { LinkRecord } from './records.ts'
 import { probabilityFromWeight, scorePairs } from './score.ts'
-import { runWorker } from '../../platform/worker.ts'
+import { startWorker } from '../../platform/worker.ts'
 
 // Each rule is strict on its own, and together they tolerate an error in any one field: names alone
 // would pair every Oliver Smith in a large file with every other.
@@ -105,26 +105,47 @@ export function linkTables(L: Table, R: Table | null, mapping: Mapping, aliases:
 }
 
 export type TrainTask = { left: SharedTable; right: SharedTable | null; mapping: Mapping; seed: number }
+/** Pairs from..to of the shared pair arrays, whose levels the worker writes into the shared gammas. */
+export type CompareTask = { left: SharedArrayBuffer; right: SharedArrayBuffer; gammas: SharedArrayBuffer; from: number; to: number }
+
+function sharedCopy(a: Int32Array): Int32Array {
+  const copy = new Int32Array(new SharedArrayBuffer(a.byteLength))
+  copy.set(a)
+  return copy
+}
 
 /**
- * The same as `linkTables`, using both cores: the model is trained in a worker thread on the same records
- * (in shared memory) while this thread blocks and compares the pairs, which need no model until they are
- * weighed. The result is the same as `linkTables` gives.
+ * The same as `linkTables`, using both cores: a worker thread trains the model on the same records (in
+ * shared memory) while this thread blocks, then each thread compares half of the pairs. The result is the
+ * same as `linkTables` gives.
  */
 export async function linkTablesInParallel(L: Table, R: Table | null, mapping: Mapping, aliases: AliasTable, seed = 1): Promise<LinkageResult> {
   const { timings, lap } = timer()
   const comps = comparisonsFor(mapping, aliases)
   const task: TrainTask = { left: shareTable(L), right: R ? shareTable(R) : null, mapping, seed }
-  const trained = runWorker<Omit<Model, 'comparisons'>>(import.meta.url, 'train-worker', task)
-  trained.catch(() => {})
-  const blockingRules = usableRules(mapping.blocking ?? DEFAULT_BLOCKING, mapping)
-  const pairs = blockPairs(L, R, blockingRules, Infinity, MAX_BLOCK)
-  lap('block')
-  const gammas = computeGammas(comps, L, R ?? L, pairs)
-  lap('compare')
-  const model: Model = { comparisons: comps, ...(await trained) }
-  lap('train (after comparing)')
-  return finish(L, R, mapping, model, blockingRules, pairs, gammas, timings, lap)
+  const { worker, next } = startWorker<Omit<Model, 'comparisons'> | { compared: number }>(import.meta.url, 'train-worker', task)
+  try {
+    const blockingRules = usableRules(mapping.blocking ?? DEFAULT_BLOCKING, mapping)
+    const found = blockPairs(L, R, blockingRules, Infinity, MAX_BLOCK)
+    const pairs: Pairs = { ...found, left: sharedCopy(found.left), right: sharedCopy(found.right) }
+    lap('block')
+    const C = comps.length
+    const gammas = new Int8Array(new SharedArrayBuffer(pairs.length * C))
+    // The worker takes the second half once it has trained; this thread compares the first meanwhile.
+    const half = Math.floor(pairs.length / 2)
+    const work: CompareTask = { left: pairs.left.buffer as SharedArrayBuffer, right: pairs.right.buffer as SharedArrayBuffer, gammas: gammas.buffer as SharedArrayBuffer, from: half, to: pairs.length }
+    worker.postMessage(work)
+    const l = pairs.left.subarray(0, half)
+    const r = pairs.right.subarray(0, half)
+    for (let c = 0; c < C; c++) comps[c].compareAll(L, R ?? L, l, r, gammas, C, c)
+    lap('compare')
+    const model: Model = { comparisons: comps, ...(await next() as Omit<Model, 'comparisons'>) }
+    await next()
+    lap('wait for the other thread')
+    return finish(L, R, mapping, model, blockingRules, pairs, gammas, timings, lap)
+  } finally {
+    void worker.terminate()
+  }
 }
 
 function finish(L: Table, R: Table | null, mapping: Mapping, model: Model, blockingRules: BlockingRule[], pairs: Pairs, gammas: Int8Array,
