@@ -8,7 +8,7 @@ import { trainModel } from './model.ts'
 import { loadAliasTable } from './nicknames.ts'
 import { parseRecords } from './records.ts'
 import { explainPair } from './score.ts'
-import { DEFAULT_TRAINING, DETERMINISTIC, runLinkage } from './service.ts'
+import { DEFAULT_TRAINING, DETERMINISTIC, linkTables, linkTablesInParallel, runLinkage } from './service.ts'
 import { generateDedupe, rowsToCsv, SYNTH_MAPPING } from './synth.ts'
 
 const mapping = parseMapping(SYNTH_MAPPING)
@@ -61,6 +61,19 @@ describe('scoring and evaluation on generated data', () => {
     const explained = explainPair(result.model, records[result.pairs.left[p]], records[result.pairs.right[p]])
     assert.equal(explained.steps[0].comparison, 'prior')
     assert.ok(Math.abs(explained.weight - result.weights[p]) < 1e-9)
+  })
+
+  it('gives the same pairs and weights when training and comparing run in two threads', async () => {
+    const table = encodePair(records, null).left
+
+    const one = linkTables(table, null, mapping, aliases)
+    const two = await linkTablesInParallel(table, null, mapping, aliases)
+
+    assert.deepEqual(Array.from(two.pairs.left), Array.from(one.pairs.left))
+    assert.deepEqual(Array.from(two.pairs.right), Array.from(one.pairs.right))
+    assert.deepEqual(Array.from(two.gammas), Array.from(one.gammas))
+    assert.deepEqual(Array.from(two.weights), Array.from(one.weights))
+    assert.equal(two.model.lambda, one.model.lambda)
   })
 
   it('lets a rare surname count for more than a common one', () => {
