@@ -38,7 +38,8 @@ function horizontalBars(id: string, title: string, description: string, rows: Ro
       `<rect x="${x(a).toFixed(1)}" y="${y}" width="${Math.max(1.5, x(b) - x(a)).toFixed(1)}" height="${rowHeight - 10}" fill="${colour}"><title>${escapeXml(`${r.label}: ${r.text}`)}</title></rect>`,
       `<text x="${(x(b) + 6).toFixed(1)}" y="${y + 15}">${escapeXml(r.text)}</text>`)
   })
-  parts.push(`<text x="${plot.left}" y="${height - 6}" fill="${DARK}">Match weight in bits: right of 0 is evidence for the same child, left is against</text>`)
+  // Centred under the whole chart: started at the plot's edge it ran past the right-hand side.
+  parts.push(`<text x="${width / 2}" y="${height - 6}" text-anchor="middle" fill="${DARK}">Match weight in bits: right of 0 is evidence for the same child, left is against</text>`)
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" focusable="false"`
     + ` aria-labelledby="${id}-title ${id}-desc" font-family="arial, sans-serif" font-size="14" fill="${BLACK}" data-testid="${id}">`
     + `<title id="${id}-title">${escapeXml(title)}</title><desc id="${id}-desc">${escapeXml(description)}</desc>${parts.join('')}</svg>`
