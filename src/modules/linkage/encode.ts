@@ -171,23 +171,21 @@ export class NumberMap {
     return this.keys[i] === key ? this.vals[i] : -1
   }
   set(key: number, value: number): void {
-    const i = this.slot(key)
-    if (this.keys[i] !== key) {
-      this.keys[i] = key
-      if (++this.size * 2 > this.keys.length) {
-        this.vals[i] = value
-        this.grow()
-        return
-      }
-    }
-    this.vals[i] = value
+    this.put(this.slot(key), key, value)
   }
   /** The value for key, adding `next` (and returning it) when the key is new. */
   getOrAdd(key: number, next: number): number {
+    // One probe for both the look-up and the insert: blocking calls this for every record and rule.
     const i = this.slot(key)
     if (this.keys[i] === key) return this.vals[i]
-    this.set(key, next)
+    this.put(i, key, next)
     return next
+  }
+  private put(i: number, key: number, value: number): void {
+    this.vals[i] = value
+    if (this.keys[i] === key) return
+    this.keys[i] = key
+    if (++this.size * 2 > this.keys.length) this.grow()
   }
   private grow() {
     const oldKeys = this.keys

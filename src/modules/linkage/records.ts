@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import Papa from 'papaparse'
 import { MappingError, requiredColumns, type FileMapping } from './mapping.ts'
 import {
@@ -130,8 +129,4 @@ export function parseRecords(text: string, m: FileMapping, label: string, truthC
     out[k - 1] = record
   }
   return out
-}
-
-export function readRecords(path: string, m: FileMapping, truthColumn?: string): LinkRecord[] {
-  return parseRecords(readFileSync(path, 'utf8'), m, path, truthColumn)
 }
