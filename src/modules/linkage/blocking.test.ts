@@ -5,6 +5,7 @@ import { connectedComponents } from './clusters.ts'
 import { encodePair } from './encode.ts'
 import { parseMapping, fileMapping } from './mapping.ts'
 import { toLinkRecord } from './records.ts'
+import { oneToOneProbabilities, recordProbabilities } from './posterior.ts'
 import { bestMatchesOnly, strongestFirst } from './service.ts'
 
 const mapping = fileMapping(parseMapping({ id: 'id', fields: { forename: 'f', surname: 's', dateOfBirth: 'd' } }), 'left')
@@ -70,6 +71,27 @@ describe('one-to-one linking', () => {
     const eligible = bestMatchesOnly(pairs, weights, 2, 2)
 
     assert.deepEqual(Array.from(eligible), [1, 0, 0, 1])
+  })
+
+  it('lifts a lone so-so candidate, splits two equal ones, and leaves out a candidate linked elsewhere', () => {
+    // 1,000 records a side, 900 of them in sure pairs (i with i), so about nine in ten records have a match.
+    const lambda = 0.0009
+    const sure = Array.from({ length: 900 }, (_, i) => i)
+    const withSure = (l: number[], r: number[], w: number[]) => {
+      const pairs = { left: Int32Array.from([...sure, ...l]), right: Int32Array.from([...sure, ...r]), rule: new Uint8Array(900 + l.length), length: 900 + l.length, perRule: [900 + l.length] }
+      const weights = Float64Array.from([...sure.map(() => 25), ...w])
+      const eligible = bestMatchesOnly(pairs, weights, 1000, 1000)
+      return { p: Array.from(oneToOneProbabilities(pairs, weights, eligible, lambda, 1000, 1000).subarray(900)), first: Array.from(recordProbabilities(pairs, weights, lambda, 1000, 1000).subarray(900)) }
+    }
+    // Weight -3 is a pairwise probability of 0.11; a record's only candidate is more likely than not its match.
+    const lone = withSure([950], [950], [-3]).p
+    assert.ok(lone[0] > 0.5, `a record's only candidate: ${lone[0]}`)
+    const two = withSure([950, 950], [950, 951], [-3, -3]).p
+    assert.ok(two[0] < 0.5 && Math.abs(two[0] - two[1]) < 1e-12, `two equal candidates: ${two[0]}`)
+    // Left 950's second candidate is right 5, which is surely left 5's: once that is taken, right 950 is all that is left.
+    const taken = withSure([950, 950], [950, 5], [-3, -3])
+    assert.ok(taken.first[0] < 0.5 && taken.p[0] > 0.5, `before ${taken.first[0]}, after ${taken.p[0]}`)
+    assert.ok(taken.p[1] < 0.01)
   })
 
   it('orders pairs strongest first, ties in pair order, over the whole range of weights', () => {

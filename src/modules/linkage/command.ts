@@ -69,9 +69,11 @@ function modelJson(result: LinkageResult) {
 
 function printEvaluation(print: Print, e: Evaluation) {
   print(`True pairs ${e.truePairs}, found by blocking ${e.blockedTruePairs}: blocking recall ${e.blockingRecall.toFixed(4)}`)
-  print('threshold  precision  recall     F1       TP       FP       FN       flagged  false flags')
+  const link = e.thresholds[0]?.flagged !== undefined
+  print(`threshold  precision  recall     F1       TP       FP       FN       ${link ? 'flagged  false flags      with a date of birth: flagged, false' : ''}`.trimEnd())
   for (const t of e.thresholds) {
-    const flags = t.flagged === undefined ? '' : `${String(t.flagged).padEnd(9)}${t.falseFlags} (${(100 * t.falseFlagRate!).toFixed(2)}%)`
+    const flags = t.flagged === undefined ? '' : `${String(t.flagged).padEnd(9)}${`${t.falseFlags} (${(100 * t.falseFlagRate!).toFixed(2)}%)`.padEnd(17)}` +
+      `${String(t.flaggedWithDob).padEnd(9)}${t.falseFlagsWithDob} (${(100 * t.falseFlagRateWithDob!).toFixed(2)}%)`
     print(`${t.threshold.toFixed(3).padEnd(11)}${t.precision.toFixed(4).padEnd(11)}${t.recall.toFixed(4).padEnd(11)}${t.f1.toFixed(4).padEnd(9)}${String(t.truePositives).padEnd(9)}${String(t.falsePositives).padEnd(9)}${String(t.falseNegatives).padEnd(9)}${flags}`)
   }
   const b = e.breakdown

@@ -7,6 +7,8 @@ export type ThresholdScore = {
   threshold: number; truePositives: number; falsePositives: number; falseNegatives: number; precision: number; recall: number; f1: number
   /** Link only: right records left unlinked ("on no roll"), and how many of those are in fact on the left. */
   flagged?: number; falseFlags?: number; falseFlagRate?: number
+  /** The same among flagged records with a date of birth: Lantern's runs take only those (age decides school age). */
+  flaggedWithDob?: number; falseFlagsWithDob?: number; falseFlagRateWithDob?: number
 }
 export type GroupScore = { group: string; truePairs: number; found: number; recall: number; flagged?: number; falseFlags?: number; falseFlagRate?: number }
 export type Evaluation = {
@@ -137,10 +139,19 @@ function falseFlags(result: LinkageResult, left: Table, right: Table, threshold:
   const rt = truthOf(right)
   let flagged = 0
   let wrong = 0
+  let flaggedWithDob = 0
+  let wrongWithDob = 0
   for (let j = 0; j < right.size; j++) {
     if (linked[j]) continue
+    const isWrong = rt[j] !== null && onLeft.has(rt[j])
+    const hasDob = right.dob[j] >= 0
     flagged++
-    if (rt[j] && onLeft.has(rt[j])) wrong++
+    if (isWrong) wrong++
+    if (hasDob) flaggedWithDob++
+    if (hasDob && isWrong) wrongWithDob++
   }
-  return { flagged, falseFlags: wrong, falseFlagRate: flagged ? wrong / flagged : 0 }
+  return {
+    flagged, falseFlags: wrong, falseFlagRate: flagged ? wrong / flagged : 0,
+    flaggedWithDob, falseFlagsWithDob: wrongWithDob, falseFlagRateWithDob: flaggedWithDob ? wrongWithDob / flaggedWithDob : 0,
+  }
 }

@@ -82,8 +82,27 @@ describe('scoring and evaluation on generated data', () => {
     const tf = result.model.tf[surname]!
     const common = [...tf.entries()].sort((a, b) => b[1] - a[1])[0][0]
     const rare = [...tf.entries()].sort((a, b) => a[1] - b[1])[0][0]
-    const step = (s: string) => explainPair(result.model, { ...records[0], surname: s }, { ...records[0], surname: s }).steps.find((x) => x.comparison === 'surname')!
+    // One side has no postcode or address, so the pair is not known to share a home (see below).
+    const step = (s: string) => explainPair(result.model, { ...records[0], surname: s }, { ...records[0], surname: s, postcode: null, address: null }).steps.find((x) => x.comparison === 'surname')!
 
     assert.ok(step(rare).tfAdjustment > step(common).tfAdjustment)
+  })
+
+  it('does not count a surname shared at home as evidence beyond the home itself', () => {
+    const result = runLinkage(records, null, mapping, aliases)
+    const household = result.model.household!
+    // Children at one address in the generated town mostly share a surname; random pairs almost never do.
+    assert.ok(household.u[0] > 0.5, `u of a surname at one address: ${household.u[0]}`)
+    const surname = result.model.comparisons.findIndex((c) => c.name === 'surname')
+    assert.ok(result.model.u[surname][0] < 0.05)
+    const me = records.find((r) => r.address && r.postcode && r.forename)!
+    const sibling = { ...me, forename: me.forename === 'zebedee' ? 'quentin' : 'zebedee', dob: null, dobDays: null, nhsNumber: null, upn: null }
+    const atHome = explainPair(result.model, me, sibling)
+    const moved = explainPair(result.model, me, { ...sibling, postcode: null, address: null })
+    const step = (e: typeof atHome) => e.steps.find((x) => x.comparison === 'surname')!
+    assert.match(step(atHome).level, /same home/)
+    assert.equal(step(atHome).tfAdjustment, 0)
+    assert.ok(step(atHome).weight < 2 && step(moved).weight + step(moved).tfAdjustment > 6, `${step(atHome).weight} at home, ${step(moved).weight} elsewhere`)
+    assert.ok(atHome.probability < 0.01, 'a child with another forename at the same home is a sibling, not a match')
   })
 })

@@ -12,6 +12,23 @@ export type Model = {
   tf: (Map<string, number> | null)[]
   tfMinimum: number
   sessions: { rule: string; pairs: number; patterns: number; iterations: number; lambda: number }[]
+  /** How often two different children who share a home share a surname; null when not measured. */
+  household: Household | null
+}
+
+/**
+ * Surname and residence are not independent: children of one household share both. So when the residence
+ * comparison says "the same home", an exact surname weighs log2(m / u) with u measured among different
+ * children of one home (most of them siblings), not among random pairs, and without its term-frequency
+ * adjustment: a rare surname is rare in the area, not in the house.
+ */
+export type Household = {
+  surname: number
+  residence: number
+  /** Per residence level: u of an exact surname among different children at that level, or 0 where not a home. */
+  u: number[]
+  /** The pairs of different children each figure came from (same address, then same postcode unit). */
+  pairs: [number, number]
 }
 
 // A pseudo-count per level, so that a level never seen in training gets a large but finite weight
@@ -147,6 +164,59 @@ export function expectationMaximisation(patterns: Patterns, u: number[][], start
 
 export type TrainOptions = { trainingRules: BlockingRule[]; deterministicRules: BlockingRule[]; uSamples: number; seed: number; maxTrainingPairs: number }
 
+/**
+ * Among pairs of records of one file that share a `home` value (and both have a surname), the share with
+ * the same surname, and how many pairs that is from. Where a file holds a child once these are pairs of
+ * different children; where it holds some twice (a file being deduplicated), the duplicates push the share
+ * towards 1, which only makes a surname shared at home count for less.
+ */
+function sameSurnameShare(tables: Table[], home: (t: Table) => Int32Array): { share: number; pairs: number } {
+  let all = 0
+  let same = 0
+  for (const t of tables) {
+    const homes = new NumberMap(t.size)
+    const families = new NumberMap(t.size)
+    const h = home(t)
+    for (let i = 0; i < t.size; i++) {
+      if (h[i] < 0 || t.surname[i] < 0) continue
+      const n = Math.max(0, homes.get(h[i]))
+      all += n
+      homes.set(h[i], n + 1)
+      const key = h[i] * 67_108_864 + t.surname[i]
+      const k = Math.max(0, families.get(key))
+      same += k
+      families.set(key, k + 1)
+    }
+  }
+  // Half a pair either way, so that a file with no shared homes gives a middling figure rather than 0 or 1.
+  return { share: (same + 0.5) / (all + 1), pairs: all }
+}
+
+function measureHousehold(comps: Comparison[], tables: Table[], m: number[][]): Household | null {
+  const surname = comps.findIndex((c) => c.name === 'surname')
+  const residence = comps.findIndex((c) => c.name === 'residence')
+  if (surname < 0 || residence < 0) return null
+  // A home is an address within a postcode: the same house number and street name recur across a large area.
+  const address = sameSurnameShare(tables, (t) => {
+    const homes = new NumberMap(t.size)
+    return Int32Array.from(t.address, (a, i) => (a < 0 || t.postcode[i] < 0 ? -1 : homes.getOrAdd(t.postcode[i] * 67_108_864 + a, homes.size)))
+  })
+  const unit = sameSurnameShare(tables, (t) => t.postcode)
+  // Too few homes shared to measure: keep the independent weights.
+  if (address.pairs < 20 || unit.pairs < 20) return null
+  const clamp = (u: number) => Math.max(u, m[surname][0] / 1024)
+  // Levels: same address, similar address same postcode, postcode unit, same address other postcode.
+  const u = comps[residence].levels.map((_, k) => (k === 0 || k === 1 || k === 3 ? clamp(address.share) : k === 2 ? clamp(unit.share) : 0))
+  return { surname, residence, u, pairs: [address.pairs, unit.pairs] }
+}
+
+/** The weight of an exact surname for a pair at residence level `level`, when the household figure replaces it. */
+export function householdWeight(model: Model, level: number): number | null {
+  const h = model.household
+  if (!h || level < 0 || !h.u[level]) return null
+  return Math.log2(model.m[h.surname][0] / h.u[level])
+}
+
 export function trainModel(comps: Comparison[], left: Table, right: Table | null, opts: TrainOptions): Model {
   const other = right ?? left
   const u = estimateU(comps, left, right, opts.uSamples, opts.seed)
@@ -184,5 +254,6 @@ export function trainModel(comps: Comparison[], left: Table, right: Table | null
     return table
   })
   const records = left.size + (right ? right.size : 0)
-  return { comparisons: comps, lambda, m, u, tf, tfMinimum: 1 / Math.max(1, records), sessions }
+  const household = measureHousehold(comps, tables, m)
+  return { comparisons: comps, lambda, m, u, tf, tfMinimum: 1 / Math.max(1, records), sessions, household }
 }

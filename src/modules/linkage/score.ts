@@ -1,6 +1,6 @@
 import { compareOne, NULL_LEVEL } from './comparisons.ts'
 import { Dictionaries, encodeTable, type Table } from './encode.ts'
-import type { Model } from './model.ts'
+import { householdWeight, type Model } from './model.ts'
 import type { LinkRecord } from './records.ts'
 
 export const log2 = Math.log2
@@ -35,12 +35,20 @@ export function scorePairs(model: Model, gammas: Int8Array, left: Table, pairLef
   const table = levelWeights(model)
   const prior = priorWeight(model)
   const weights = new Float64Array(n).fill(prior)
+  const household = model.household
+  // Indexed by residence level + 1, so that an unknown residence (-1) finds NaN and the usual weight applies.
+  const atHome = household ? [NaN, ...household.u.map((_, k) => householdWeight(model, k) ?? NaN)] : []
   for (let c = 0; c < C; c++) {
     const t = table[c]
     const column = model.comparisons[c].tf?.(left)
     const tf = column ? tfAdjustments(model, c, left.dicts.names.values) : null
+    const home = household && household.surname === c ? household.residence : -1
     for (let p = 0; p < n; p++) {
       const g = gammas[p * C + c]
+      if (g === 0 && home >= 0) {
+        const w = atHome[gammas[p * C + home] + 1]
+        if (!Number.isNaN(w)) { weights[p] += w; continue }
+      }
       weights[p] += t[g + 1]
       // Exact means the same value id on both sides, so the left record's id is the value.
       if (g === 0 && tf) weights[p] += tf[column![pairLeft[p]]]
@@ -58,8 +66,14 @@ export function explainPair(model: Model, l: LinkRecord, r: LinkRecord) {
   const lt = encodeTable([l], dicts)
   const rt = encodeTable([r], dicts)
   const steps: WaterfallStep[] = [{ comparison: 'prior', level: '', weight: priorWeight(model), tfAdjustment: 0 }]
+  const levels = model.comparisons.map((c) => compareOne(c, lt, 0, rt, 0))
   model.comparisons.forEach((c, i) => {
-    const g = compareOne(c, lt, 0, rt, 0)
+    const g = levels[i]
+    const home = g === 0 && model.household?.surname === i ? householdWeight(model, levels[model.household.residence]) : null
+    if (home !== null) {
+      steps.push({ comparison: c.name, level: `${c.levels[g]}, same home`, weight: home, tfAdjustment: 0 })
+      return
+    }
     const column = c.tf?.(lt)
     const tf = g === 0 && column ? tfAdjustmentOf(model, i, dicts.names.values[column[0]]) : 0
     steps.push({ comparison: c.name, level: g === NULL_LEVEL ? 'unknown' : c.levels[g], weight: table[i][g + 1], tfAdjustment: tf })

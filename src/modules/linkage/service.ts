@@ -6,6 +6,7 @@ import { fileMapping, type BlockingKey, type Mapping } from './mapping.ts'
 import { computeGammas, trainModel, type Model, type TrainOptions } from './model.ts'
 import type { AliasTable } from './nicknames.ts'
 import type { LinkRecord } from './records.ts'
+import { oneToOneProbabilities } from './posterior.ts'
 import { probabilityFromWeight, scorePairs } from './score.ts'
 import { startWorker } from '../../platform/worker.ts'
 
@@ -151,10 +152,15 @@ export async function linkTablesInParallel(L: Table, R: Table | null, mapping: M
 function finish(L: Table, R: Table | null, mapping: Mapping, model: Model, blockingRules: BlockingRule[], pairs: Pairs, gammas: Int8Array,
   timings: Record<string, number>, lap: (name: string) => void): LinkageResult {
   const weights = scorePairs(model, gammas, L, pairs.left)
-  const probabilities = new Float64Array(weights.length)
-  for (let p = 0; p < weights.length; p++) probabilities[p] = probabilityFromWeight(weights[p])
   lap('score')
-  const isEligible = R && mapping.oneToOne ? bestMatchesOnly(pairs, weights, L.size, R.size) : new Uint8Array(pairs.length).fill(1)
+  const oneToOne = R !== null && mapping.oneToOne
+  let probabilities: Float64Array = new Float64Array(weights.length)
+  const isEligible = oneToOne ? bestMatchesOnly(pairs, weights, L.size, R.size) : new Uint8Array(pairs.length).fill(1)
+  lap('one to one')
+  // One to one, a pair's probability takes account of each record's other candidates (decision 0013).
+  if (oneToOne) probabilities = oneToOneProbabilities(pairs, weights, isEligible, model.lambda, L.size, R.size)
+  else for (let p = 0; p < weights.length; p++) probabilities[p] = probabilityFromWeight(weights[p])
+  lap('probabilities')
   const offset = R ? L.size : 0
   const rightNodes = new Int32Array(pairs.length)
   for (let p = 0; p < pairs.length; p++) rightNodes[p] = pairs.right[p] + offset

@@ -48,7 +48,7 @@ function horizontalBars(id: string, title: string, description: string, rows: Ro
 const signed = (w: number) => `${w >= 0 ? '+' : '−'}${Math.abs(w).toFixed(1)}`
 const LABELS: Record<string, string> = {
   forename: 'First name', surname: 'Last name', date_of_birth: 'Date of birth', sex: 'Sex', residence: 'Address and postcode', postcode: 'Postcode',
-  address: 'Address', nhs_number: 'NHS number', upn: 'UPN',
+  address: 'Address', nhs_number: 'NHS number', upn: 'UPN', candidates: 'Other candidates',
 }
 export const comparisonLabel = (name: string) => LABELS[name] ?? name.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase())
 

@@ -3,7 +3,8 @@ import { parseMapping } from '../linkage/mapping.ts'
 import type { AliasTable } from '../linkage/nicknames.ts'
 import { toLinkRecord, type LinkRecord } from '../linkage/records.ts'
 import { explainPair, type WaterfallStep } from '../linkage/score.ts'
-import { runLinkage } from '../linkage/service.ts'
+import { oneToOneProbabilities } from '../linkage/posterior.ts'
+import { bestMatchesOnly, runLinkage } from '../linkage/service.ts'
 import type { Model } from '../linkage/model.ts'
 
 // "Who is on no roll": the pure part of a run, with no database, so it can run in a worker thread
@@ -94,11 +95,13 @@ export function findUnrolled(population: PopulationRecord[], known: KnownRecord[
   })
   const afterDedupe = performance.now()
 
-  // Each population record's strongest pair with a roll or register record, and whether it links. Each
-  // source holds one record per child, so links are one to one between a population source and a roll (or
-  // the register): the strongest pairs are taken first and each record is used once. A twin or a sibling
-  // at the same address then links to their own record, and the other child stays free for theirs, so a
-  // pair that is more likely than not the same child (probability at or above the threshold) can link.
+  // Each population record's strongest pair with a roll or register record, and whether it links. A source
+  // holds a child once and a child is on one roll, so links are one to one between a population source and
+  // the rolls, and between it and the register: the strongest pairs are taken first and each record is used
+  // once, so a twin or a sibling at the same address links to their own record and the other child stays
+  // free for theirs. A pair's probability then weighs the records' other candidates (decision 0013): most
+  // children on a GP list are on a roll, so a child's only candidate is likelier their record than the pair
+  // alone says, and a candidate already linked to another child does not count against it.
   const best = new Int32Array(pop.length).fill(-1)
   const bestProbability = new Float64Array(pop.length).fill(-1)
   const linked = new Uint8Array(pop.length)
@@ -106,26 +109,39 @@ export function findUnrolled(population: PopulationRecord[], known: KnownRecord[
   let linkage: ReturnType<typeof runLinkage> | null = null
   if (pop.length && kn.length) {
     linkage = runLinkage(pop, kn, mapping, aliases)
-    const { pairs, probabilities, weights } = linkage
+    const { pairs, weights } = linkage
+    const chance = new Float64Array(pairs.length)
+    const eligible = new Uint8Array(pairs.length)
+    const kindOf = (j: number) => (known[j].key.startsWith('c:') ? 'register' : 'roll')
+    const blocks = new Map<string, number[]>()
+    for (let p = 0; p < pairs.length; p++) {
+      const block = `${population[pairs.left[p]].sourceId}|${kindOf(pairs.right[p])}`
+      const list = blocks.get(block)
+      if (list) list.push(p)
+      else blocks.set(block, [p])
+    }
+    const sourceSize = new Map<string, number>()
+    for (const r of population) sourceSize.set(r.sourceId, (sourceSize.get(r.sourceId) ?? 0) + 1)
+    const kindSize = { roll: 0, register: 0 }
+    for (let j = 0; j < kn.length; j++) kindSize[kindOf(j)]++
+    for (const [block, list] of blocks) {
+      const [sourceId, kind] = block.split('|') as [string, 'roll' | 'register']
+      const sub = { left: Int32Array.from(list, (p) => pairs.left[p]), right: Int32Array.from(list, (p) => pairs.right[p]), length: list.length, rule: new Uint8Array(list.length), perRule: [] }
+      const subWeights = Float64Array.from(list, (p) => weights[p])
+      const subEligible = bestMatchesOnly(sub, subWeights, pop.length, kn.length)
+      const subChance = oneToOneProbabilities(sub, subWeights, subEligible, linkage.model.lambda, sourceSize.get(sourceId)!, kindSize[kind])
+      list.forEach((p, k) => { eligible[p] = subEligible[k]; chance[p] = subChance[k] })
+    }
     for (let p = 0; p < pairs.length; p++) {
       const i = pairs.left[p]
-      if (probabilities[p] > bestProbability[i]) {
-        bestProbability[i] = probabilities[p]
+      if (chance[p] > bestProbability[i]) {
+        bestProbability[i] = chance[p]
         best[i] = pairs.right[p]
       }
-    }
-    const knownSource = known.map((k) => k.key.split(':').slice(0, 2).join(':'))
-    const used = new Set<string>()
-    const order = Array.from({ length: pairs.length }, (_, p) => p).filter((p) => probabilities[p] >= threshold).sort((a, b) => weights[b] - weights[a])
-    for (const p of order) {
-      const i = pairs.left[p]
-      const j = pairs.right[p]
-      const block = `${population[i].sourceId}|${knownSource[j]}`
-      if (used.has(`${block}|l${i}`) || used.has(`${block}|r${j}`)) continue
-      used.add(`${block}|l${i}`)
-      used.add(`${block}|r${j}`)
-      linked[i] = 1
-      claimed[j] = 1
+      if (eligible[p] && chance[p] >= threshold) {
+        linked[i] = 1
+        claimed[pairs.right[p]] = 1
+      }
     }
   }
   const afterLink = performance.now()
@@ -139,7 +155,12 @@ export function findUnrolled(population: PopulationRecord[], known: KnownRecord[
     if (linkage && best[nearest] >= 0) {
       const k = known[best[nearest]]
       const explained = explainPair(linkage.model, pop[nearest], kn[best[nearest]])
-      nearMiss = { label: k.label, href: k.href, probability: explained.probability, weight: explained.weight, steps: explained.steps, claimed: claimed[best[nearest]] === 1, ...fieldsOf(k) }
+      // The last step of the explanation is the other candidates': it takes the pair's own weight to the
+      // weight of the probability the run used.
+      const p = bestProbability[nearest]
+      const weight = Math.log2(Math.max(p, 1e-300) / Math.max(1 - p, 1e-300))
+      const steps = [...explained.steps, { comparison: 'candidates', level: 'other candidates, one record per child', weight: weight - explained.weight, tfAdjustment: 0 }]
+      nearMiss = { label: k.label, href: k.href, probability: p, weight, steps, claimed: claimed[best[nearest]] === 1, ...fieldsOf(k) }
     }
     const records = members.map((i) => population[i])
     const fullest = records.reduce((a, b) => (filled(b) > filled(a) ? b : a))
