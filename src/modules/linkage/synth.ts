@@ -105,15 +105,20 @@ export function generatePeople(opts: SynthOptions): SynthRow[] {
     const house = home()
     const size = 1 + Math.floor(random() * random() * 3.5)
     const firstBorn = dob()
+    const named = new Set<string>()
     for (let k = 0; k < size && people.length < opts.people; k++) {
       const twin = k > 0 && random() < 0.1
       const born = twin ? firstBorn : dob()
       const isMale = random() < 0.5
+      // Parents do not give two of their children one name.
+      let name = forename(isMale)
+      while (named.has(name)) name = forename(isMale)
+      named.add(name)
       const n = people.length
       const nhs9 = String(400_000_000 + n * 7).padStart(9, '0')
       const check = nhsCheckDigit(nhs9)
       people.push({
-        id: `R${n + 1}`, person_id: `P${n + 1}`, forename: forename(isMale), surname: family,
+        id: `R${n + 1}`, person_id: `P${n + 1}`, forename: name, surname: family,
         date_of_birth: born.toISOString().slice(0, 10), sex: isMale ? 'M' : 'F', postcode: house.postcode, address: house.address,
         nhs_number: check === 10 ? '' : `${nhs9}${check}`, upn: `Z${pad(n, 11)}${'ABCDEFGH'[n % 8]}`,
       })
