@@ -7,9 +7,19 @@ export const log2 = Math.log2
 export const probabilityFromWeight = (w: number): number => 1 / (1 + 2 ** -w)
 export const priorWeight = (model: Model): number => log2(model.lambda / (1 - model.lambda))
 
+/**
+ * log2(m / u) of level k of comparison c. The last level ("else") is disagreement, so it never counts for
+ * a match: where it was never seen in training or sampling, both m and u are pseudo-counts and their ratio
+ * could otherwise come out positive.
+ */
+export function levelWeight(model: Model, c: number, k: number): number {
+  const w = log2(model.m[c][k] / model.u[c][k])
+  return k === model.comparisons[c].levels.length - 1 ? Math.min(0, w) : w
+}
+
 /** log2 Bayes factor of each level, with index 0 for an unknown value (which weighs nothing). */
 export function levelWeights(model: Model): Float64Array[] {
-  return model.comparisons.map((c, i) => Float64Array.from([0, ...c.levels.map((_, k) => log2(model.m[i][k] / model.u[i][k]))]))
+  return model.comparisons.map((c, i) => Float64Array.from([0, ...c.levels.map((_, k) => levelWeight(model, i, k))]))
 }
 
 /**

@@ -17,7 +17,9 @@ type Row = { label: string; from: number; to: number; text: string; total?: bool
 function horizontalBars(id: string, title: string, description: string, rows: Row[]): string {
   const width = 760
   const rowHeight = 30
-  const labelWidth = 250
+  // Wide enough for the longest label at about 7.5 px a character in 14 px Arial ("Address and postcode:
+  // same address, other postcode" was cut off at a fixed 250).
+  const labelWidth = Math.min(400, Math.max(200, Math.ceil(Math.max(...rows.map((r) => r.label.length)) * 7.5)))
   const plot = { left: labelWidth + 10, right: 70, top: 30 }
   const height = plot.top + rows.length * rowHeight + 30
   const values = rows.flatMap((r) => [r.from, r.to, 0])

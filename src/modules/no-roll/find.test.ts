@@ -43,6 +43,12 @@ test('finds the population children on no roll, groups a child found in two sour
   const sum = withMiss.nearMiss!.steps.reduce((a, s) => a + s.weight + s.tfAdjustment, 0)
   assert.ok(Math.abs(sum - withMiss.nearMiss!.weight) < 1e-9)
   assert.ok(withMiss.nearMiss!.probability < 1)
+  // The last step takes the pair's own weight to that of the probability the run used, which weighs the
+  // records' other candidates.
+  assert.equal(withMiss.nearMiss!.steps.at(-1)!.comparison, 'candidates')
+  const p = withMiss.nearMiss!.probability
+  assert.ok(Math.abs(withMiss.nearMiss!.weight - Math.log2(p / (1 - p))) < 1e-6)
+  assert.ok(result.model.household && result.model.household.atHome > 0.5, 'children at one address mostly share a surname')
   assert.ok(result.model.comparisons.some((c) => c.name === 'date_of_birth'))
   assert.ok(result.blocking.length > 0 && result.blocking.some((b) => b.pairs > 0))
 })

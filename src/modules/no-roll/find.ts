@@ -2,7 +2,7 @@ import { describeRule } from '../linkage/blocking.ts'
 import { parseMapping } from '../linkage/mapping.ts'
 import type { AliasTable } from '../linkage/nicknames.ts'
 import { toLinkRecord, type LinkRecord } from '../linkage/records.ts'
-import { explainPair, type WaterfallStep } from '../linkage/score.ts'
+import { explainPair, levelWeight, type WaterfallStep } from '../linkage/score.ts'
 import { oneToOneProbabilities } from '../linkage/posterior.ts'
 import { bestMatchesOnly, runLinkage } from '../linkage/service.ts'
 import type { Model } from '../linkage/model.ts'
@@ -28,6 +28,8 @@ export type ModelSummary = {
   lambda: number
   comparisons: { name: string; levels: { level: string; m: number; u: number; weight: number }[] }[]
   sessions: Model['sessions']
+  /** How often different children of one home, and of one postcode unit, share a surname (decision 0013); absent in runs before it. */
+  household?: { atHome: number; inUnit: number; homePairs: number; unitPairs: number } | null
 }
 export type FindResult = {
   candidates: Candidate[]
@@ -62,9 +64,10 @@ export function summariseModel(model: Model): ModelSummary {
     lambda: model.lambda,
     comparisons: model.comparisons.map((c, i) => ({
       name: c.name,
-      levels: c.levels.map((level, k) => ({ level, m: model.m[i][k], u: model.u[i][k], weight: Math.log2(model.m[i][k] / model.u[i][k]) })),
+      levels: c.levels.map((level, k) => ({ level, m: model.m[i][k], u: model.u[i][k], weight: levelWeight(model, i, k) })),
     })),
     sessions: model.sessions,
+    household: model.household ? { atHome: model.household.u[0], inUnit: model.household.u[2], homePairs: model.household.pairs[0], unitPairs: model.household.pairs[1] } : null,
   }
 }
 
@@ -159,7 +162,7 @@ export function findUnrolled(population: PopulationRecord[], known: KnownRecord[
       // weight of the probability the run used.
       const p = bestProbability[nearest]
       const weight = Math.log2(Math.max(p, 1e-300) / Math.max(1 - p, 1e-300))
-      const steps = [...explained.steps, { comparison: 'candidates', level: 'other candidates, one record per child', weight: weight - explained.weight, tfAdjustment: 0 }]
+      const steps = [...explained.steps, { comparison: 'candidates', level: 'one record per child', weight: weight - explained.weight, tfAdjustment: 0 }]
       nearMiss = { label: k.label, href: k.href, probability: p, weight, steps, claimed: claimed[best[nearest]] === 1, ...fieldsOf(k) }
     }
     const records = members.map((i) => population[i])

@@ -130,6 +130,7 @@ describe('finding children on no roll', () => {
     const model = await officer.get('/find/model')
     assert.equal(html(model)('svg[role=img]').length >= 4, true)
     assert.match(textOf(model, '[data-testid=blocking]'), /forename \+ surname \+ birthYear/)
+    assert.match(textOf(model, '[data-testid=household]'), /In this run \d+(\.\d)?% of pairs of different children at one address \(\d+ pairs\) shared a surname/)
   })
 
   it('explains a candidate, accepts one as a referral, and dismisses another, remembered by the next run', async () => {
