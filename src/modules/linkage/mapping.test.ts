@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { fileMapping, MappingError, parseMapping } from './mapping.ts'
 import { normaliseDate, normalisePostcode } from './normalise.ts'
-import { parseRecords } from './records.ts'
+import { dateOfBirth, Dictionaries } from './encode.ts'
+import { parseTable } from './read.ts'
 
 describe('the mapping file', () => {
   it('names every problem with its path', () => {
@@ -28,20 +29,21 @@ describe('the mapping file', () => {
   it('refuses a file that lacks a mapped column, naming the column', () => {
     const mapping = fileMapping(parseMapping({ id: 'id', fields: { surname: 'family_name' } }), 'left')
 
-    assert.throws(() => parseRecords('id,surname\n1,Ashgrove\n', mapping, 'roll.csv'), /roll.csv has no column "family_name"/)
+    assert.throws(() => parseTable('id,surname\n1,Ashgrove\n', mapping, 'roll.csv', new Dictionaries()), /roll.csv has no column "family_name"/)
   })
 
   it('joins several columns for one field and turns bad values into unknowns', () => {
     const mapping = fileMapping(parseMapping({ id: 'id', dateFormat: 'YYYYMMDD', fields: { forename: ['first', 'middle'], dateOfBirth: 'dob', postcode: 'pc' } }), 'left')
 
-    const [a, b] = parseRecords('id,first,middle,dob,pc\n1,Theo,James,20150102,zz99 4ba\n2,,,2015-01-02,\n', mapping, 'x.csv')
+    const t = parseTable('id,first,middle,dob,pc\n1,Theo,James,20150102,zz99 4ba\n2,,,2015-01-02,\n', mapping, 'x.csv', new Dictionaries())
 
-    assert.equal(a.forename, 'theo james')
-    assert.equal(a.dob, '2015-01-02')
-    assert.equal(a.postcode?.value, 'ZZ99 4BA')
-    assert.equal(b.forename, null)
-    assert.equal(b.dob, null)
-    assert.equal(b.postcode, null)
+    assert.equal(t.size, 2)
+    assert.equal(t.dicts.names.values[t.forename[0]], 'theo james')
+    assert.equal(dateOfBirth(t, 0), '2015-01-02')
+    assert.equal(t.dicts.postcode.values[t.postcode[0]], 'ZZ99 4BA')
+    assert.equal(t.forename[1], -1)
+    assert.equal(dateOfBirth(t, 1), null)
+    assert.equal(t.postcode[1], -1)
   })
 })
 

@@ -6,15 +6,15 @@ import { evaluateLinkage } from './evaluate.ts'
 import { fileMapping, parseMapping } from './mapping.ts'
 import { trainModel } from './model.ts'
 import { loadAliasTable } from './nicknames.ts'
-import { parseRecords } from './records.ts'
+import { toLinkRecord } from './records.ts'
 import { explainPair } from './score.ts'
 import { DEFAULT_TRAINING, DETERMINISTIC, linkTables, linkTablesInParallel, runLinkage } from './service.ts'
-import { generateDedupe, rowsToCsv, SYNTH_MAPPING } from './synth.ts'
+import { generateDedupe, SYNTH_MAPPING } from './synth.ts'
 
 const mapping = parseMapping(SYNTH_MAPPING)
 const aliases = loadAliasTable()
-const records = parseRecords(rowsToCsv(generateDedupe({ people: 4000, duplicateRate: 0.3, errorRate: 0.15, seed: 11 })),
-  fileMapping(mapping, 'left'), 'synthetic', 'person_id')
+const records = generateDedupe({ people: 4000, duplicateRate: 0.3, errorRate: 0.15, seed: 11 })
+  .map((row) => ({ ...toLinkRecord(row, fileMapping(mapping, 'left')), truth: row.person_id }))
 
 describe('training without labels', () => {
   it('recovers the m and u probabilities that the labels show', () => {

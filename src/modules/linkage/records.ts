@@ -1,5 +1,4 @@
-import Papa from 'papaparse'
-import { MappingError, requiredColumns, type FileMapping } from './mapping.ts'
+import type { FileMapping } from './mapping.ts'
 import {
   daysSinceEpoch, normaliseAddress, normaliseDate, normaliseName, normaliseNhsNumber, normalisePostcode, normaliseSex,
   normaliseUpn, type Postcode,
@@ -107,26 +106,4 @@ function recordFrom(row: string[], m: FileMapping, p: Positions, n: Normaliser):
 export function toLinkRecord(row: Row, m: FileMapping, n = new Normaliser(m.dateFormat)): LinkRecord {
   const header = Object.keys(row)
   return recordFrom(header.map((h) => row[h]), m, positionsOf(m, header), n)
-}
-
-export function parseRecords(text: string, m: FileMapping, label: string, truthColumn?: string): LinkRecord[] {
-  // Rows as arrays, read by column position: objects per row cost more than the parsing itself. Papa Parse
-  // reads these files in half the time csv-parse takes (decision 0012).
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
-  const rows = Papa.parse<string[]>(body, { skipEmptyLines: true }).data
-  const header = rows.length ? rows[0] : []
-  const missing = [...requiredColumns(m), ...(truthColumn ? [truthColumn] : [])].filter((c) => !header.includes(c))
-  if (rows.length > 1 && missing.length) {
-    throw new MappingError(`${label} has no column ${missing.map((c) => `"${c}"`).join(', ')} (it has ${header.join(', ')})`)
-  }
-  const positions = positionsOf(m, header)
-  const n = new Normaliser(m.dateFormat)
-  const truthAt = truthColumn ? header.indexOf(truthColumn) : -1
-  const out: LinkRecord[] = new Array(Math.max(0, rows.length - 1))
-  for (let k = 1; k < rows.length; k++) {
-    const record = recordFrom(rows[k], m, positions, n)
-    if (truthColumn) record.truth = rows[k][truthAt]?.trim() || null
-    out[k - 1] = record
-  }
-  return out
 }

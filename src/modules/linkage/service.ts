@@ -23,12 +23,10 @@ export const DEFAULT_BLOCKING: BlockingRule[] = [
   // A typo in each name and a day out in the date of birth: the names still sound alike, and the initial and
   // month still agree. (Initials, month and sex instead made 12M of 29M pairs at 1M x 1M for the same links.)
   ['forenameSoundex', 'surnameSoundex', 'birthYear'], ['forenameInitial', 'surnameSoundex', 'birthYearMonth'],
-  ['forenameSoundex', 'surnameInitial', 'birthYearMonth'], ['forename', 'surnameInitial', 'birthYearMonth'], ['surnameSoundex', 'dateOfBirth'],
+  ['forenameSoundex', 'surnameInitial', 'birthYearMonth'], ['surnameSoundex', 'dateOfBirth'],
   // No date of birth and a move since the other source: the names, or one name and the other's initial,
   // are all that is left. Common names make blocks past the limit, which are skipped; rare ones are small.
   ['forename', 'surname'], ['surname', 'forenameInitial'], ['forename', 'surnameInitial'],
-  // ... or a typo in each name: a slip of the keys rarely changes how a name sounds (Talyor, Seibne).
-  ['forenameSoundex', 'surnameSoundex'],
   // The same postcode unit, whatever else went wrong: a unit is a few households.
   ['postcode'],
 ]
