@@ -115,25 +115,31 @@ export function findUnrolled(population: PopulationRecord[], known: KnownRecord[
     const { pairs, weights } = linkage
     const chance = new Float64Array(pairs.length)
     const eligible = new Uint8Array(pairs.length)
-    const kindOf = (j: number) => (known[j].key.startsWith('c:') ? 'register' : 'roll')
-    const blocks = new Map<string, number[]>()
-    for (let p = 0; p < pairs.length; p++) {
-      const block = `${population[pairs.left[p]].sourceId}|${kindOf(pairs.right[p])}`
-      const list = blocks.get(block)
-      if (list) list.push(p)
-      else blocks.set(block, [p])
-    }
-    const sourceSize = new Map<string, number>()
-    for (const r of population) sourceSize.set(r.sourceId, (sourceSize.get(r.sourceId) ?? 0) + 1)
-    const kindSize = { roll: 0, register: 0 }
-    for (let j = 0; j < kn.length; j++) kindSize[kindOf(j)]++
-    for (const [block, list] of blocks) {
-      const [sourceId, kind] = block.split('|') as [string, 'roll' | 'register']
-      const sub = { left: Int32Array.from(list, (p) => pairs.left[p]), right: Int32Array.from(list, (p) => pairs.right[p]), length: list.length, rule: new Uint8Array(list.length), perRule: [] }
+    // Block number of a pair: its population source, then roll (0) or register (1). Worked out with numbers,
+    // as there are millions of pairs at scale.
+    const sources = [...new Set(population.map((r) => r.sourceId))]
+    const sourceOf = Int32Array.from(population, (r) => sources.indexOf(r.sourceId))
+    const kindOf = Uint8Array.from(known, (k) => (k.key.startsWith('c:') ? 1 : 0))
+    const blockCount = sources.length * 2
+    const leftCount = new Array<number>(blockCount).fill(0)
+    const rightCount = new Array<number>(blockCount).fill(0)
+    for (let i = 0; i < pop.length; i++) { leftCount[sourceOf[i] * 2]++; leftCount[sourceOf[i] * 2 + 1]++ }
+    for (let j = 0; j < kn.length; j++) for (let b = kindOf[j]; b < blockCount; b += 2) rightCount[b]++
+    const blockOf = (p: number) => sourceOf[pairs.left[p]] * 2 + kindOf[pairs.right[p]]
+    const sizes = new Int32Array(blockCount + 1)
+    for (let p = 0; p < pairs.length; p++) sizes[blockOf(p) + 1]++
+    for (let b = 0; b < blockCount; b++) sizes[b + 1] += sizes[b]
+    const order = new Int32Array(pairs.length)
+    const fill = sizes.slice()
+    for (let p = 0; p < pairs.length; p++) order[fill[blockOf(p)]++] = p
+    for (let b = 0; b < blockCount; b++) {
+      const list = order.subarray(sizes[b], sizes[b + 1])
+      if (!list.length) continue
+      const sub = { left: list.map((p) => pairs.left[p]), right: list.map((p) => pairs.right[p]), length: list.length, rule: new Uint8Array(list.length), perRule: [] }
       const subWeights = Float64Array.from(list, (p) => weights[p])
       const subEligible = bestMatchesOnly(sub, subWeights, pop.length, kn.length)
-      const subChance = oneToOneProbabilities(sub, subWeights, subEligible, linkage.model.lambda, sourceSize.get(sourceId)!, kindSize[kind])
-      list.forEach((p, k) => { eligible[p] = subEligible[k]; chance[p] = subChance[k] })
+      const subChance = oneToOneProbabilities(sub, subWeights, subEligible, linkage.model.lambda, leftCount[b], rightCount[b])
+      for (let k = 0; k < list.length; k++) { eligible[list[k]] = subEligible[k]; chance[list[k]] = subChance[k] }
     }
     for (let p = 0; p < pairs.length; p++) {
       const i = pairs.left[p]
