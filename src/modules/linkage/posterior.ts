@@ -15,8 +15,8 @@ const NEGLIGIBLE = -20
  * the pair, the smaller is kept, so a pair must be the best explanation of both records; π for each file is
  * estimated from the data (the expected share of its records that have a match) by a few rounds of EM.
  *
- * `linked` (pair numbers of a one-to-one assignment that the first pass found likely) takes candidates out
- * of the sums when they are linked to another record already: an Oliver Smith with no date of birth has
+ * `linked` (a one-to-one assignment, `eligible`, and the first pass's probabilities: its pairs at or above
+ * `threshold` are taken as links) takes candidates out of the sums when they are linked to another record: an Oliver Smith with no date of birth has
  * two namesakes on the roll, but if one of them is linked to the other Oliver Smith of the GP list by
  * date of birth, the namesake left is the one that counts.
  */
