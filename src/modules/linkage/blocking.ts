@@ -111,26 +111,31 @@ function blocksOf(left: Table, right: Table, rule: BlockingRule, maxBlock: numbe
 }
 
 /**
- * The union of equi-joins: each rule is joined on its own, and a pair that an earlier rule already
- * produced is skipped, so every pair appears once and is credited to the first rule that found it.
- * With `right` null the records are deduplicated against themselves (each unordered pair once).
+ * Every rule's blocks, ready to be joined: one row of R block numbers per record on each side (-1 where the
+ * rule pairs nothing: an unknown key, or a block past the limit), and each rule's right-side members by
+ * block. With `shared`, the arrays live in shared memory so that a worker thread can join some of the
+ * records while this thread joins the rest.
  */
-export function blockPairs(left: Table, right: Table | null, rules: BlockingRule[], maxPairs = Infinity, maxBlock = Infinity): Pairs {
+export type BlockIndex = {
+  rules: number; dedupe: boolean; leftSize: number
+  leftRows: Int32Array; rightRows: Int32Array; starts: Int32Array[]; members: Int32Array[]
+}
+
+function inShared(a: Int32Array): Int32Array {
+  const copy = new Int32Array(new SharedArrayBuffer(a.byteLength))
+  copy.set(a)
+  return copy
+}
+
+export function indexBlocks(left: Table, right: Table | null, rules: BlockingRule[], maxBlock = Infinity, shared = false): BlockIndex {
   const dedupe = right === null || right === left
   const other = right ?? left
-  let capacity = 1 << 16
-  let l = new Int32Array(capacity)
-  let rr = new Int32Array(capacity)
-  let ruleOf = new Uint8Array(capacity)
-  let length = 0
-  const perRule = rules.map(() => 0)
   const R = rules.length
-  // Every rule's block for every record, one row of R numbers per record (-1 where the rule pairs nothing:
-  // an unknown key, or a block past the limit). Checking whether an earlier rule found a pair then reads
-  // two short rows, not one array per earlier rule, which at a million records meant a cache miss each.
   const all = rules.map((rule) => blocksOf(left, other, rule, maxBlock, dedupe))
+  // Checking whether an earlier rule found a pair then reads two short rows, not one array per earlier
+  // rule, which at a million records meant a cache miss each.
   const rowsOf = (side: 'left' | 'right', n: number) => {
-    const rows = new Int32Array(n * R)
+    const rows = shared ? new Int32Array(new SharedArrayBuffer(n * R * 4)) : new Int32Array(n * R)
     for (let q = 0; q < R; q++) {
       const { oversized } = all[q]
       const column = all[q][side]
@@ -145,9 +150,28 @@ export function blockPairs(left: Table, right: Table | null, rules: BlockingRule
   }
   const leftRows = rowsOf('left', left.size)
   const rightRows = dedupe ? leftRows : rowsOf('right', other.size)
+  const keep = shared ? inShared : (a: Int32Array) => a
+  return { rules: R, dedupe, leftSize: left.size, leftRows, rightRows, starts: all.map((b) => keep(b.start)), members: all.map((b) => keep(b.members)) }
+}
+
+/** Pairs for the left records from..to, rule by rule (each rule's pairs in record order), and how many each rule found. */
+export type PairSegment = { left: Int32Array; right: Int32Array; perRule: number[] }
+
+/**
+ * The join for left records from..to: each rule's pairs, skipping those an earlier rule found, stopping
+ * once `maxPairs` are found (in rule order, as a whole join would).
+ */
+export function joinRange(index: BlockIndex, from: number, to: number, maxPairs = Infinity): PairSegment {
+  const { rules: R, dedupe, leftRows, rightRows, starts, members: allMembers } = index
+  let capacity = 1 << 14
+  let l = new Int32Array(capacity)
+  let rr = new Int32Array(capacity)
+  let length = 0
+  const perRule = new Array<number>(R).fill(0)
   for (let q = 0; q < R && length < maxPairs; q++) {
-    const { start, members } = all[q]
-    for (let i = 0; i < left.size && length < maxPairs; i++) {
+    const start = starts[q]
+    const members = allMembers[q]
+    for (let i = from; i < to && length < maxPairs; i++) {
       const b = leftRows[i * R + q]
       if (b < 0) continue
       const li = i * R
@@ -163,18 +187,56 @@ export function blockPairs(left: Table, right: Table | null, rules: BlockingRule
         if (seen) continue
         if (length === capacity) {
           capacity *= 2
-          const grow = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => { const c = make(capacity); c.set(a); return c }
-          l = grow(l, (n) => new Int32Array(n))
-          rr = grow(rr, (n) => new Int32Array(n))
-          ruleOf = grow(ruleOf, (n) => new Uint8Array(n))
+          const grownL = new Int32Array(capacity)
+          grownL.set(l)
+          l = grownL
+          const grownR = new Int32Array(capacity)
+          grownR.set(rr)
+          rr = grownR
         }
         l[length] = i
         rr[length] = j
-        ruleOf[length] = q
         length++
         perRule[q]++
       }
     }
   }
-  return { left: l.subarray(0, length), right: rr.subarray(0, length), rule: ruleOf.subarray(0, length), length, perRule }
+  return { left: l.subarray(0, length), right: rr.subarray(0, length), perRule }
+}
+
+/**
+ * Segments for consecutive ranges of left records, in range order, put together as one join gives them:
+ * rule by rule, and within a rule in record order. With `shared`, the pair arrays are in shared memory.
+ */
+export function mergeSegments(segments: PairSegment[], rules: number, shared = false): Pairs {
+  const perRule = new Array<number>(rules).fill(0)
+  for (const s of segments) s.perRule.forEach((n, q) => (perRule[q] += n))
+  const length = perRule.reduce((a, n) => a + n, 0)
+  const make = (n: number) => (shared ? new Int32Array(new SharedArrayBuffer(n * 4)) : new Int32Array(n))
+  const left = make(length)
+  const right = make(length)
+  const rule = new Uint8Array(length)
+  let at = 0
+  const offsets = segments.map(() => 0)
+  for (let q = 0; q < rules; q++) {
+    segments.forEach((s, k) => {
+      const n = s.perRule[q]
+      left.set(s.left.subarray(offsets[k], offsets[k] + n), at)
+      right.set(s.right.subarray(offsets[k], offsets[k] + n), at)
+      rule.fill(q, at, at + n)
+      offsets[k] += n
+      at += n
+    })
+  }
+  return { left, right, rule, length, perRule }
+}
+
+/**
+ * The union of equi-joins: each rule is joined on its own, and a pair that an earlier rule already
+ * produced is skipped, so every pair appears once and is credited to the first rule that found it.
+ * With `right` null the records are deduplicated against themselves (each unordered pair once).
+ */
+export function blockPairs(left: Table, right: Table | null, rules: BlockingRule[], maxPairs = Infinity, maxBlock = Infinity): Pairs {
+  const index = indexBlocks(left, right, rules, maxBlock)
+  return mergeSegments([joinRange(index, 0, left.size, maxPairs)], rules.length)
 }

@@ -1,4 +1,4 @@
-import { blockPairs, MAX_BLOCK, type BlockingRule, type Pairs } from './blocking.ts'
+import { blockPairs, indexBlocks, joinRange, MAX_BLOCK, mergeSegments, type BlockIndex, type BlockingRule, type PairSegment, type Pairs } from './blocking.ts'
 import { connectedComponents } from './clusters.ts'
 import { buildComparisons, type Comparison } from './comparisons.ts'
 import { encodePair, shareTable, type SharedTable, type Table } from './encode.ts'
@@ -107,41 +107,68 @@ export function linkTables(L: Table, R: Table | null, mapping: Mapping, aliases:
 }
 
 export type TrainTask = { left: SharedTable; right: SharedTable | null; mapping: Mapping; seed: number }
+/** Ranges of left records to join: each thread takes the next chunk from `next` (shared) until none is left. */
+export type BlockTask = { kind: 'block'; index: BlockIndex; chunks: number; next: SharedArrayBuffer }
+export type BlockedChunks = { blocked: { chunk: number; segment: PairSegment }[] }
 /** Pairs from..to of the shared pair arrays, whose levels the worker writes into the shared gammas. */
-export type CompareTask = { left: SharedArrayBuffer; right: SharedArrayBuffer; gammas: SharedArrayBuffer; from: number; to: number }
+export type CompareTask = { kind: 'compare'; left: SharedArrayBuffer; right: SharedArrayBuffer; gammas: SharedArrayBuffer; from: number; to: number }
 
-function sharedCopy(a: Int32Array): Int32Array {
-  const copy = new Int32Array(new SharedArrayBuffer(a.byteLength))
-  copy.set(a)
-  return copy
+const CHUNKS = 32
+export const chunkRange = (chunk: number, size: number): [number, number] => [Math.floor((chunk * size) / CHUNKS), Math.floor(((chunk + 1) * size) / CHUNKS)]
+
+/** Joins chunks of left records until the shared counter says none is left. */
+export function joinChunks(task: BlockTask): BlockedChunks['blocked'] {
+  const counter = new Int32Array(task.next)
+  const done: BlockedChunks['blocked'] = []
+  for (let chunk = Atomics.add(counter, 0, 1); chunk < task.chunks; chunk = Atomics.add(counter, 0, 1)) {
+    const [from, to] = chunkRange(chunk, task.index.leftSize)
+    done.push({ chunk, segment: joinRange(task.index, from, to) })
+  }
+  return done
 }
 
 /**
  * The same as `linkTables`, using both cores: a worker thread trains the model on the same records (in
- * shared memory) while this thread blocks, then each thread compares half of the pairs. The result is the
- * same as `linkTables` gives.
+ * shared memory) while this thread numbers the blocks; the records are then joined in chunks that each
+ * thread takes in turn (the worker once it has trained), and each thread compares half of the pairs. The
+ * result is the same as `linkTables` gives.
  */
 export async function linkTablesInParallel(L: Table, R: Table | null, mapping: Mapping, aliases: AliasTable, seed = 1): Promise<LinkageResult> {
   const { timings, lap } = timer()
   const comps = comparisonsFor(mapping, aliases)
   const task: TrainTask = { left: shareTable(L), right: R ? shareTable(R) : null, mapping, seed }
-  const { worker, next } = startWorker<Omit<Model, 'comparisons'> | { compared: number }>(import.meta.url, 'train-worker', task)
+  type Message = Omit<Model, 'comparisons'> | BlockedChunks | { compared: number }
+  const { worker, next } = startWorker<Message>(import.meta.url, 'train-worker', task)
   try {
     const blockingRules = usableRules(mapping.blocking ?? DEFAULT_BLOCKING, mapping)
-    const found = blockPairs(L, R, blockingRules, Infinity, MAX_BLOCK)
-    const pairs: Pairs = { ...found, left: sharedCopy(found.left), right: sharedCopy(found.right) }
+    const index = indexBlocks(L, R, blockingRules, MAX_BLOCK, true)
+    const blockTask: BlockTask = { kind: 'block', index, chunks: CHUNKS, next: new SharedArrayBuffer(4) }
+    worker.postMessage(blockTask)
+    const chunks = joinChunks(blockTask)
+    // The worker answers the block task only once it has trained. If this thread took every chunk, it
+    // goes on to compare without waiting, and the model and the worker's empty answer are read later.
+    let model: Model | null = null
+    if (chunks.length < CHUNKS) {
+      model = { comparisons: comps, ...(await next() as Omit<Model, 'comparisons'>) }
+      chunks.push(...(await next() as BlockedChunks).blocked)
+      chunks.sort((a, b) => a.chunk - b.chunk)
+    }
+    const pairs = mergeSegments(chunks.map((c) => c.segment), blockingRules.length, true)
     lap('block')
     const C = comps.length
     const gammas = new Int8Array(new SharedArrayBuffer(pairs.length * C))
-    // The worker takes the second half once it has trained; this thread compares the first meanwhile.
+    // The worker takes the second half; this thread compares the first meanwhile.
     const half = Math.floor(pairs.length / 2)
-    const work: CompareTask = { left: pairs.left.buffer as SharedArrayBuffer, right: pairs.right.buffer as SharedArrayBuffer, gammas: gammas.buffer as SharedArrayBuffer, from: half, to: pairs.length }
+    const work: CompareTask = { kind: 'compare', left: pairs.left.buffer as SharedArrayBuffer, right: pairs.right.buffer as SharedArrayBuffer, gammas: gammas.buffer as SharedArrayBuffer, from: half, to: pairs.length }
     worker.postMessage(work)
     const l = pairs.left.subarray(0, half)
     const r = pairs.right.subarray(0, half)
     for (let c = 0; c < C; c++) comps[c].compareAll(L, R ?? L, l, r, gammas, C, c)
     lap('compare')
-    const model: Model = { comparisons: comps, ...(await next() as Omit<Model, 'comparisons'>) }
+    if (!model) {
+      model = { comparisons: comps, ...(await next() as Omit<Model, 'comparisons'>) }
+      await next()
+    }
     await next()
     lap('wait for the other thread')
     return finish(L, R, mapping, model, blockingRules, pairs, gammas, timings, lap)
