@@ -1,4 +1,4 @@
-import { NumberMap, type Table } from './encode.ts'
+import type { Table } from './encode.ts'
 import type { BlockingKey } from './mapping.ts'
 
 export type BlockingRule = BlockingKey[]
@@ -86,26 +86,84 @@ export const describeRule = (rule: BlockingRule): string => rule.join(' + ')
 /** One rule's blocks: a block number per record on each side (-1 for none), and the right side's members by block. */
 type Blocks = { left: Int32Array; right: Int32Array; start: Int32Array; members: Int32Array; oversized: Uint8Array }
 
+const BUCKET_BITS = 8
+
+/**
+ * A block number for every key (-1 for an unknown key), the same number for the same key on either side.
+ * The keys are first sorted into 256 buckets by a hash, and each bucket is numbered with its own small
+ * hash table: one table for all keys at a million records is tens of megabytes, and every probe of it a
+ * cache miss; a bucket's table stays in cache. Numbers only need to be consistent, not in any order.
+ */
+export function numberKeys(right: Float64Array, left: Float64Array | null): { right: Int32Array; left: Int32Array; blocks: number } {
+  const sides = left ? [right, left] : [right]
+  const hashOf = (key: number) => {
+    let h = Math.imul((key >>> 0) ^ Math.imul((key / 4294967296) >>> 0, 0x9e3779b1), 0x85ebca6b)
+    h ^= h >>> 13
+    h = Math.imul(h, 0xc2b2ae35)
+    return (h ^ (h >>> 16)) >>> 0
+  }
+  const shift = 32 - BUCKET_BITS
+  const buckets = 1 << BUCKET_BITS
+  const count = new Int32Array(buckets + 1)
+  for (const keys of sides) for (let i = 0; i < keys.length; i++) if (keys[i] >= 0) count[(hashOf(keys[i]) >>> shift) + 1]++
+  let largest = 0
+  for (let b = 0; b < buckets; b++) { largest = Math.max(largest, count[b + 1]); count[b + 1] += count[b] }
+  // Keys, hashes and where each came from, laid out bucket by bucket, so each bucket is read in order.
+  const total = count[buckets]
+  const bucketKeys = new Float64Array(total)
+  const bucketHashes = new Uint32Array(total)
+  const origin = new Int32Array(total)
+  const fill = count.slice()
+  let offset = 0
+  for (const keys of sides) {
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i] < 0) continue
+      const h = hashOf(keys[i])
+      const at = fill[h >>> shift]++
+      bucketKeys[at] = keys[i]
+      bucketHashes[at] = h
+      origin[at] = offset + i
+    }
+    offset += keys.length
+  }
+  let capacity = 16
+  while (capacity < largest * 2) capacity *= 2
+  const mask = capacity - 1
+  const slotKeys = new Float64Array(capacity).fill(-1)
+  const slotValues = new Int32Array(capacity)
+  const used = new Int32Array(capacity)
+  const out = new Int32Array(offset).fill(-1)
+  let blocks = 0
+  for (let b = 0; b < buckets; b++) {
+    let usedCount = 0
+    for (let k = count[b]; k < count[b + 1]; k++) {
+      const key = bucketKeys[k]
+      let i = bucketHashes[k] & mask
+      while (slotKeys[i] !== -1 && slotKeys[i] !== key) i = (i + 1) & mask
+      if (slotKeys[i] === -1) {
+        slotKeys[i] = key
+        slotValues[i] = blocks++
+        used[usedCount++] = i
+      }
+      out[origin[k]] = slotValues[i]
+    }
+    for (let u = 0; u < usedCount; u++) slotKeys[used[u]] = -1
+  }
+  const nR = right.length
+  return { right: out.subarray(0, nR), left: left ? out.subarray(nR) : out.subarray(0, nR), blocks }
+}
+
 function blocksOf(left: Table, right: Table, rule: BlockingRule, maxBlock: number, dedupe: boolean): Blocks {
   const lk = ruleKeys(left, rule)
   const rk = dedupe ? lk : ruleKeys(right, rule)
-  // Sized for a quarter of the records and grown as keys arrive: sized for every record, twenty rules'
-  // tables cost seconds just to allocate at a million records, and a smaller table stays in cache longer.
-  const numbers = new NumberMap((left.size + (dedupe ? 0 : right.size)) / 4)
-  const number = (keys: Float64Array) => {
-    const out = new Int32Array(keys.length)
-    for (let i = 0; i < keys.length; i++) out[i] = keys[i] < 0 ? -1 : numbers.getOrAdd(keys[i], numbers.size)
-    return out
-  }
-  const rb = number(rk)
-  const lb = dedupe ? rb : number(lk)
-  const count = new Int32Array(numbers.size + 1)
+  const { right: rb, left: lb, blocks } = numberKeys(rk, dedupe ? null : lk)
+  const count = new Int32Array(blocks + 1)
   for (let j = 0; j < rb.length; j++) if (rb[j] >= 0) count[rb[j] + 1]++
-  const oversized = new Uint8Array(numbers.size)
-  for (let b = 0; b < numbers.size; b++) if (count[b + 1] > maxBlock) oversized[b] = 1
-  for (let b = 0; b < numbers.size; b++) count[b + 1] += count[b]
+  const oversized = new Uint8Array(blocks)
+  for (let b = 0; b < blocks; b++) if (count[b + 1] > maxBlock) oversized[b] = 1
+  for (let b = 0; b < blocks; b++) count[b + 1] += count[b]
   const start = count.slice()
-  const members = new Int32Array(count[numbers.size])
+  const members = new Int32Array(count[blocks])
   for (let j = 0; j < rb.length; j++) if (rb[j] >= 0) members[count[rb[j]]++] = j
   return { left: lb, right: rb, start, members, oversized }
 }
