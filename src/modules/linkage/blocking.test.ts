@@ -78,7 +78,7 @@ describe('one-to-one linking', () => {
     const lambda = 0.0009
     const sure = Array.from({ length: 900 }, (_, i) => i)
     const withSure = (l: number[], r: number[], w: number[]) => {
-      const pairs = { left: Int32Array.from([...sure, ...l]), right: Int32Array.from([...sure, ...r]), rule: new Uint8Array(900 + l.length), length: 900 + l.length, perRule: [900 + l.length] }
+      const pairs = { left: Int32Array.from([...sure, ...l]), right: Int32Array.from([...sure, ...r]), length: 900 + l.length }
       const weights = Float64Array.from([...sure.map(() => 25), ...w])
       const eligible = bestMatchesOnly(pairs, weights, 1000, 1000)
       return { p: Array.from(oneToOneProbabilities(pairs, weights, eligible, lambda, 1000, 1000).subarray(900)), first: Array.from(recordProbabilities(pairs, weights, lambda, 1000, 1000).subarray(900)) }

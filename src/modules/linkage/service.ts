@@ -114,7 +114,7 @@ export type BlockedChunks = { blocked: { chunk: number; segment: PairSegment }[]
 export type CompareTask = { kind: 'compare'; left: SharedArrayBuffer; right: SharedArrayBuffer; gammas: SharedArrayBuffer; from: number; to: number }
 
 const CHUNKS = 32
-export const chunkRange = (chunk: number, size: number): [number, number] => [Math.floor((chunk * size) / CHUNKS), Math.floor(((chunk + 1) * size) / CHUNKS)]
+const chunkRange = (chunk: number, size: number): [number, number] => [Math.floor((chunk * size) / CHUNKS), Math.floor(((chunk + 1) * size) / CHUNKS)]
 
 /** Joins chunks of left records until the shared counter says none is left. */
 export function joinChunks(task: BlockTask): BlockedChunks['blocked'] {
@@ -202,7 +202,7 @@ function finish(L: Table, R: Table | null, mapping: Mapping, model: Model, block
  * Greedy one-to-one assignment: the strongest pairs first, each record used once. A twin then links
  * to the record that agrees on the forename, and the other twin stays free for its own match.
  */
-export function bestMatchesOnly(pairs: Pairs, weights: Float64Array, leftCount: number, rightCount: number): Uint8Array {
+export function bestMatchesOnly(pairs: Pick<Pairs, 'left' | 'right' | 'length'>, weights: Float64Array, leftCount: number, rightCount: number): Uint8Array {
   const leftUsed = new Uint8Array(leftCount)
   const rightUsed = new Uint8Array(rightCount)
   const eligible = new Uint8Array(pairs.length)

@@ -135,7 +135,7 @@ export function findUnrolled(population: PopulationRecord[], known: KnownRecord[
     for (let b = 0; b < blockCount; b++) {
       const list = order.subarray(sizes[b], sizes[b + 1])
       if (!list.length) continue
-      const sub = { left: list.map((p) => pairs.left[p]), right: list.map((p) => pairs.right[p]), length: list.length, rule: new Uint8Array(list.length), perRule: [] }
+      const sub = { left: list.map((p) => pairs.left[p]), right: list.map((p) => pairs.right[p]), length: list.length }
       const subWeights = Float64Array.from(list, (p) => weights[p])
       const subEligible = bestMatchesOnly(sub, subWeights, pop.length, kn.length)
       const subChance = oneToOneProbabilities(sub, subWeights, subEligible, linkage.model.lambda, leftCount[b], rightCount[b])
