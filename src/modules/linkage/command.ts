@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { describeRule } from './blocking.ts'
@@ -31,30 +31,70 @@ type Print = (line: string) => void
 const csvText = (v: string): string => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v)
 const csvCell = (v: string): string => { const t = csvText(v); return /[",\r\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t }
 
+/** Writes a file line by line in chunks: at a million lines, one string of the whole file was slow to build. */
+function lineWriter(path: string) {
+  const fd = openSync(path, 'w')
+  let lines: string[] = []
+  let count = 0
+  const flush = () => {
+    if (lines.length) writeSync(fd, `${lines.join('\n')}\n`)
+    lines = []
+  }
+  return {
+    push(line: string) {
+      lines.push(line)
+      count++
+      if (lines.length === 16_384) flush()
+    },
+    close(): number {
+      flush()
+      closeSync(fd)
+      return count
+    },
+  }
+}
+
 function writePairs(path: string, result: LinkageResult, left: Table, right: Table, minProbability: number) {
   const comps = result.model.comparisons
   const table = levelWeights(result.model)
   const C = comps.length
-  const lines = [['left_id', 'right_id', 'match_probability', 'match_weight', 'is_best_match', ...comps.flatMap((c) => [c.name, `mw_${c.name}`])].join(',')]
+  // A level's two cells (its label and its weight) are the same for every pair, and the pairs worth writing
+  // share a few thousand combinations of levels: each combination's cells are made once.
+  const levelCells = comps.map((c, i) => [`unknown,${table[i][0].toFixed(3)}`, ...c.levels.map((label, g) => `${csvCell(label)},${table[i][g + 1].toFixed(3)}`)])
+  const radix = comps.map((c) => c.levels.length + 1)
+  const combinable = radix.reduce((a, r) => a * r, 1) < 2 ** 52
+  const combinations = new Map<number, string>()
+  const cellsFor = (p: number): string => {
+    let key = 0
+    for (let c = 0; c < C; c++) key = key * radix[c] + gammas[p * C + c] + 1
+    let cells = combinable ? combinations.get(key) : undefined
+    if (cells === undefined) {
+      const parts: string[] = []
+      for (let c = 0; c < C; c++) {
+        const g = gammas[p * C + c]
+        parts.push(levelCells[c][g === NULL_LEVEL ? 0 : g + 1])
+      }
+      cells = parts.join(',')
+      if (combinable) combinations.set(key, cells)
+    }
+    return cells
+  }
+  const out = lineWriter(path)
+  out.push(['left_id', 'right_id', 'match_probability', 'match_weight', 'is_best_match', ...comps.flatMap((c) => [c.name, `mw_${c.name}`])].join(','))
   const { pairs, probabilities, weights, gammas } = result
   for (let p = 0; p < pairs.length; p++) {
     if (probabilities[p] < minProbability) continue
-    const cells = [csvCell(left.ids[pairs.left[p]]), csvCell(right.ids[pairs.right[p]]), probabilities[p].toFixed(6), weights[p].toFixed(3), result.isEligible[p] ? 'yes' : 'no']
-    for (let c = 0; c < C; c++) {
-      const g = gammas[p * C + c]
-      cells.push(csvCell(g === NULL_LEVEL ? 'unknown' : comps[c].levels[g]), table[c][g + 1].toFixed(3))
-    }
-    lines.push(cells.join(','))
+    out.push(`${csvCell(left.ids[pairs.left[p]])},${csvCell(right.ids[pairs.right[p]])},${probabilities[p].toFixed(6)},${weights[p].toFixed(3)},${result.isEligible[p] ? 'yes' : 'no'},${cellsFor(p)}`)
   }
-  writeFileSync(path, `${lines.join('\n')}\n`)
-  return lines.length - 1
+  return out.close() - 1
 }
 
 function writeClusters(path: string, result: LinkageResult, left: Table, right: Table | null) {
-  const lines = ['source,record_id,cluster_id']
-  left.ids.forEach((id, i) => lines.push(`left,${csvCell(id)},${result.clusters[i]}`))
-  right?.ids.forEach((id, i) => lines.push(`right,${csvCell(id)},${result.clusters[left.size + i]}`))
-  writeFileSync(path, `${lines.join('\n')}\n`)
+  const out = lineWriter(path)
+  out.push('source,record_id,cluster_id')
+  left.ids.forEach((id, i) => out.push(`left,${csvCell(id)},${result.clusters[i]}`))
+  right?.ids.forEach((id, i) => out.push(`right,${csvCell(id)},${result.clusters[left.size + i]}`))
+  out.close()
 }
 
 function modelJson(result: LinkageResult) {

@@ -1,4 +1,7 @@
 import { soundex } from './similarity.ts'
+import { CodeDictionary, identifierCode, identifierText, postcodeCodes, renderPostcode, type PortableCodes } from './codes.ts'
+import type { Postcode } from './normalise.ts'
+import { NumberMap, StringTable } from './hash-tables.ts'
 import type { LinkRecord } from './records.ts'
 
 // The engine works on columns of integers, not on record objects. Each distinct value (a name, a
@@ -6,73 +9,6 @@ import type { LinkRecord } from './records.ts'
 // blocking key is a few integers packed into one number, and the slow similarity of two strings is
 // worked out once per distinct pair of values, not once per pair of records. Names repeat a great
 // deal (hundreds of Olivers and Smiths), so most pairs of records are pairs of values already seen.
-
-/**
- * Distinct strings numbered from 0 in order of first appearance, in an open-addressing hash table over
- * typed arrays. A Map keyed by freshly parsed strings cost about a microsecond a row, most of a file's reading.
- */
-export class StringTable {
-  readonly keys: string[] = []
-  private slots: Int32Array
-  private hashes: Int32Array
-  private mask: number
-  constructor(expected = 1024) {
-    let capacity = 1024
-    while (capacity < expected * 2) capacity *= 2
-    this.slots = new Int32Array(capacity).fill(-1)
-    this.hashes = new Int32Array(capacity)
-    this.mask = capacity - 1
-  }
-  private static hash(s: string): number {
-    let h = 0x811c9dc5
-    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193)
-    h ^= h >>> 15
-    return Math.imul(h, 0x2c1b3c6d) ^ (h >>> 12)
-  }
-  /** The number of key, adding it when new. */
-  add(key: string): number {
-    const h = StringTable.hash(key)
-    let i = h & this.mask
-    for (;;) {
-      const id = this.slots[i]
-      if (id === -1) break
-      if (this.hashes[i] === h && this.keys[id] === key) return id
-      i = (i + 1) & this.mask
-    }
-    const id = this.keys.length
-    this.keys.push(key)
-    this.slots[i] = id
-    this.hashes[i] = h
-    if (this.keys.length * 2 > this.slots.length) this.grow()
-    return id
-  }
-  /** The number of key, or -1. */
-  find(key: string): number {
-    const h = StringTable.hash(key)
-    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
-      const id = this.slots[i]
-      if (id === -1) return -1
-      if (this.hashes[i] === h && this.keys[id] === key) return id
-    }
-  }
-  get size(): number {
-    return this.keys.length
-  }
-  private grow() {
-    const slots = this.slots
-    const hashes = this.hashes
-    this.slots = new Int32Array(slots.length * 2).fill(-1)
-    this.hashes = new Int32Array(slots.length * 2)
-    this.mask = this.slots.length - 1
-    for (let k = 0; k < slots.length; k++) {
-      if (slots[k] === -1) continue
-      let i = hashes[k] & this.mask
-      while (this.slots[i] !== -1) i = (i + 1) & this.mask
-      this.slots[i] = slots[k]
-      this.hashes[i] = hashes[k]
-    }
-  }
-}
 
 /** Distinct values, numbered from 0 in order of first appearance; -1 stands for an unknown value. */
 export class Dictionary {
@@ -137,94 +73,51 @@ export class Dictionary {
   }
 }
 
-/**
- * A hash table from non-negative integer-valued numbers (up to 2^53) to integers, in typed arrays:
- * a JavaScript Map boxes keys beyond 2^31 and spends most of a linkage run hashing them.
- */
-export class NumberMap {
-  private keys: Float64Array
-  private vals: Int32Array
-  private mask: number
-  size = 0
-  constructor(expected = 1024) {
-    let capacity = 1024
-    while (capacity < expected * 2) capacity *= 2
-    this.keys = new Float64Array(capacity).fill(-1)
-    this.vals = new Int32Array(capacity)
-    this.mask = capacity - 1
-  }
-  private slot(key: number): number {
-    const lo = key >>> 0
-    const hi = (key / 4294967296) >>> 0
-    let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b)
-    h ^= h >>> 13
-    h = Math.imul(h, 0xc2b2ae35)
-    h ^= h >>> 16
-    let i = h & this.mask
-    const keys = this.keys
-    while (keys[i] !== -1 && keys[i] !== key) i = (i + 1) & this.mask
-    return i
-  }
-  /** The value stored for key, or -1. */
-  get(key: number): number {
-    const i = this.slot(key)
-    return this.keys[i] === key ? this.vals[i] : -1
-  }
-  set(key: number, value: number): void {
-    this.put(this.slot(key), key, value)
-  }
-  /** The value for key, adding `next` (and returning it) when the key is new. */
-  getOrAdd(key: number, next: number): number {
-    // One probe for both the look-up and the insert: blocking calls this for every record and rule.
-    const i = this.slot(key)
-    if (this.keys[i] === key) return this.vals[i]
-    this.put(i, key, next)
-    return next
-  }
-  private put(i: number, key: number, value: number): void {
-    this.vals[i] = value
-    if (this.keys[i] === key) return
-    this.keys[i] = key
-    if (++this.size * 2 > this.keys.length) this.grow()
-  }
-  private grow() {
-    const oldKeys = this.keys
-    const oldVals = this.vals
-    this.keys = new Float64Array(oldKeys.length * 2).fill(-1)
-    this.vals = new Int32Array(oldKeys.length * 2)
-    this.mask = this.keys.length - 1
-    for (let i = 0; i < oldKeys.length; i++) {
-      if (oldKeys[i] === -1) continue
-      const j = this.slot(oldKeys[i])
-      this.keys[j] = oldKeys[i]
-      this.vals[j] = oldVals[i]
-    }
-  }
-}
-
 const DICTIONARY_NAMES = ['names', 'sex', 'postcode', 'sector', 'district', 'area', 'address', 'identifier', 'extra'] as const
+/** The dictionaries of text values, and those of values numbered by a packed code (`codes.ts`). */
+const TEXT_DICTIONARIES = ['names', 'sex', 'address', 'extra'] as const
+const CODE_DICTIONARIES = ['postcode', 'sector', 'district', 'area', 'identifier'] as const
+type TextDictionaryName = (typeof TEXT_DICTIONARIES)[number]
+type CodeDictionaryName = (typeof CODE_DICTIONARIES)[number]
 
 /** The values of one run, shared by both files so that an id means the same value on either side. */
 export class Dictionaries {
   readonly names: Dictionary
   readonly sex: Dictionary
-  readonly postcode: Dictionary
-  readonly sector: Dictionary
-  readonly district: Dictionary
-  readonly area: Dictionary
   readonly address: Dictionary
-  readonly identifier: Dictionary
   readonly extra: Dictionary
-  constructor(values?: Partial<Record<(typeof DICTIONARY_NAMES)[number], string[]>>) {
+  readonly postcode: CodeDictionary
+  readonly sector: CodeDictionary
+  readonly district: CodeDictionary
+  readonly area: CodeDictionary
+  readonly identifier: CodeDictionary
+  /** `values` starts text dictionaries with values; `sizes` gives code dictionaries rebuilt elsewhere their size. */
+  constructor(values?: Partial<Record<TextDictionaryName, string[]>>, sizes?: Partial<Record<CodeDictionaryName, number>>) {
     this.names = new Dictionary(values?.names)
     this.sex = new Dictionary(values?.sex)
-    this.postcode = new Dictionary(values?.postcode)
-    this.sector = new Dictionary(values?.sector)
-    this.district = new Dictionary(values?.district)
-    this.area = new Dictionary(values?.area)
     this.address = new Dictionary(values?.address)
-    this.identifier = new Dictionary(values?.identifier)
     this.extra = new Dictionary(values?.extra)
+    this.postcode = new CodeDictionary(renderPostcode, sizes?.postcode)
+    this.sector = new CodeDictionary(renderPostcode, sizes?.sector)
+    this.district = new CodeDictionary(renderPostcode, sizes?.district)
+    this.area = new CodeDictionary(renderPostcode, sizes?.area)
+    this.identifier = new CodeDictionary(identifierText, sizes?.identifier)
+  }
+  /** Ids for a postcode's unit, sector, district and area (-1 for the parts a postcode from abroad lacks). */
+  postcodeIds(pc: Postcode | null): { unit: number; sector: number; district: number; area: number } {
+    if (!pc) return { unit: -1, sector: -1, district: -1, area: -1 }
+    const codes = postcodeCodes(pc)
+    if (!codes) return { unit: this.postcode.idOfText(pc.value), sector: -1, district: -1, area: -1 }
+    return {
+      unit: this.postcode.idOfCode(codes.unit), sector: this.sector.idOfCode(codes.sector),
+      district: this.district.idOfCode(codes.district), area: this.area.idOfCode(codes.area),
+    }
+  }
+  /** The id of a normalised NHS number or UPN. */
+  identifierId(text: string | null): number {
+    if (text === null) return -1
+    const code = identifierCode(text)
+    return code < 0 ? -1 : this.identifier.idOfCode(code)
   }
   private readonly caches = new Map<string, NumberMap>()
   /**
@@ -302,15 +195,19 @@ const DICTIONARY_OF = {
   address: 'address', nhsNumber: 'identifier', upn: 'identifier',
 } as const
 type DictionaryName = (typeof DICTIONARY_OF)[keyof typeof DICTIONARY_OF] | 'extra'
+const isCodeDictionary = (name: DictionaryName): name is CodeDictionaryName => (CODE_DICTIONARIES as readonly string[]).includes(name)
 
 /** A table with its own dictionaries' values in place of the Dictionaries object: what a worker thread sends back. */
-export type PortableTable = Omit<Table, 'dicts'> & { values: Record<DictionaryName, string[]> }
+export type PortableTable = Omit<Table, 'dicts'> & {
+  values: Record<TextDictionaryName, string[]>
+  codes: Record<CodeDictionaryName, PortableCodes>
+}
 
 export function toPortable(t: Table): PortableTable {
   const { dicts, ...rest } = t
-  const values = Object.fromEntries((['names', 'sex', 'postcode', 'sector', 'district', 'area', 'address', 'identifier', 'extra'] as const)
-    .map((name) => [name, dicts[name].values])) as Record<DictionaryName, string[]>
-  return { ...rest, values }
+  const values = Object.fromEntries(TEXT_DICTIONARIES.map((name) => [name, dicts[name].values])) as PortableTable['values']
+  const codes = Object.fromEntries(CODE_DICTIONARIES.map((name) => [name, dicts[name].portable()])) as PortableTable['codes']
+  return { ...rest, values, codes }
 }
 
 /** The typed arrays of a portable table, to transfer rather than copy. */
@@ -322,11 +219,15 @@ export function adoptTable(p: PortableTable, dicts: Dictionaries): Table {
   const remaps = new Map<DictionaryName, Int32Array>()
   const remap = (name: DictionaryName): Int32Array => {
     let map = remaps.get(name)
-    if (!map) remaps.set(name, (map = Int32Array.from(p.values[name], (v) => dicts[name].id(v))))
+    if (!map) {
+      map = isCodeDictionary(name) ? dicts[name].adopt(p.codes[name]) : Int32Array.from(p.values[name], (v) => dicts[name].id(v))
+      remaps.set(name, map)
+    }
     return map
   }
-  const t = { ...p, dicts } as Table & { values?: unknown }
+  const t = { ...p, dicts } as Table & { values?: unknown; codes?: unknown }
   delete t.values
+  delete t.codes
   for (const [column, name] of Object.entries(DICTIONARY_OF) as [keyof typeof DICTIONARY_OF, DictionaryName][]) {
     const map = remap(name)
     const c = t[column]
@@ -355,14 +256,15 @@ export function encodeTable(records: LinkRecord[], dicts: Dictionaries): Table {
     t.dobDays[i] = r.dobDays === null ? -1 : r.dobDays - DAY_ZERO
     t.sex[i] = dicts.sex.id(r.sex)
     const pc = r.postcode
-    t.postcode[i] = dicts.postcode.id(pc?.value ?? null)
-    t.sector[i] = dicts.sector.id(pc?.sector ?? null)
-    t.district[i] = dicts.district.id(pc?.district ?? null)
-    t.area[i] = dicts.area.id(pc?.area ?? null)
+    const place = dicts.postcodeIds(pc)
+    t.postcode[i] = place.unit
+    t.sector[i] = place.sector
+    t.district[i] = place.district
+    t.area[i] = place.area
     t.postcodeIsUk[i] = pc?.isUk ? 1 : 0
     t.address[i] = dicts.address.id(r.address)
-    t.nhsNumber[i] = dicts.identifier.id(r.nhsNumber)
-    t.upn[i] = dicts.identifier.id(r.upn)
+    t.nhsNumber[i] = dicts.identifierId(r.nhsNumber)
+    t.upn[i] = dicts.identifierId(r.upn)
     for (let e = 0; e < t.extra.length; e++) t.extra[e][i] = dicts.extra.id(r.extra[e] ?? null)
   }
   return t
@@ -407,8 +309,8 @@ export function shareTable(t: Table): SharedTable {
 
 /** The tables of a run as a worker thread sees them, over one set of dictionaries rebuilt from what was sent. */
 export function tablesFromShared(left: SharedTable, right: SharedTable | null): { left: Table; right: Table | null } {
-  const values = Object.fromEntries(DICTIONARY_NAMES.map((n) => [n, left.values[n] ?? new Array<string>(left.sizes[n])]))
-  const dicts = new Dictionaries(values)
+  const values = Object.fromEntries(TEXT_DICTIONARIES.map((n) => [n, left.values[n] ?? new Array<string>(left.sizes[n])]))
+  const dicts = new Dictionaries(values, left.sizes)
   const table = (s: SharedTable): Table => ({ ...s.columns, dicts, ids: [], truth: null })
   return { left: table(left), right: right ? table(right) : null }
 }

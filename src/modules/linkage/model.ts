@@ -1,6 +1,7 @@
 import { blockPairs, describeRule, type BlockingRule, type Pairs } from './blocking.ts'
 import { NULL_LEVEL, type Comparison } from './comparisons.ts'
-import { NumberMap, type Table } from './encode.ts'
+import { type Table } from './encode.ts'
+import { NumberMap } from './hash-tables.ts'
 
 /** Trained Fellegi-Sunter parameters: m and u per comparison level, and the prior λ. */
 export type Model = {

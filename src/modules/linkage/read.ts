@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs'
-import Papa from 'papaparse'
 import { runWorker } from '../../platform/worker.ts'
-import { adoptTable, DAY_ZERO, Dictionaries, emptyTable, initial, StringTable, toPortable, transferables, type PortableTable, type Table } from './encode.ts'
+import { nhsNumberCode, ukPostcodeCodes, upnCode } from './codes.ts'
+import { ByteMemo, cellText, CsvFormatError, scanCsv, type CsvRow } from './csv.ts'
+import { adoptTable, DAY_ZERO, Dictionaries, emptyTable, initial, toPortable, transferables, type PortableTable, type Table } from './encode.ts'
 import { fileMapping, MappingError, requiredColumns, type FileMapping, type Mapping } from './mapping.ts'
 import {
   daysSinceEpoch, normaliseAddress, normaliseDate, normaliseName, normaliseNhsNumber, normalisePostcode, normaliseSex, normaliseUpn,
 } from './normalise.ts'
 
-// Files for the command line go straight from CSV text to columns of value ids, with no record object per
-// row: at a million rows those objects, and collecting them, took longer than the linkage itself. Each
-// distinct raw value is normalised and numbered once. The app's runs start from records in the database
-// and use `encodeTable` instead; both give the same columns.
+// Files for the command line go straight from the file's bytes to columns of value ids, with no record
+// object per row and no string per cell (`csv.ts`): each distinct raw value is normalised and numbered once.
+// The app's runs start from records in the database and use `encodeTable` instead; both give the same columns.
 
 /** Where each mapped column is in a row, worked out once per file. */
 function positionsOf(m: FileMapping, header: string[]) {
@@ -23,130 +23,201 @@ function positionsOf(m: FileMapping, header: string[]) {
   }
 }
 
-function joined(row: string[], at: number[]): string {
-  if (at.length === 1) return (row[at[0]] ?? '').trim()
-  let out = ''
-  for (const i of at) {
-    const v = (row[i] ?? '').trim()
-    if (v) out = out ? `${out} ${v}` : v
+/**
+ * A number for a field mapped to one or more columns, worked out once per distinct value. One column is
+ * looked up by its bytes; several are joined (with a space, leaving out empty ones) into a string first.
+ */
+function fieldReader(buf: Buffer, at: number[], work: (text: string) => number): (row: CsvRow) => number {
+  if (!at.length) { const none = work(''); return () => none }
+  const bytes = new ByteMemo(buf, work)
+  if (at.length === 1) return (row) => bytes.get(row, at[0])
+  const joinedMemo = new Map<string, number>()
+  return (row) => {
+    const text = joinedText(buf, row, at)
+    let v = joinedMemo.get(text)
+    if (v === undefined) joinedMemo.set(text, (v = work(text)))
+    return v
   }
-  return out
 }
 
-/** A memo from raw text to a number worked out once per distinct text. */
-function memo(work: (raw: string) => number): (raw: string) => number {
-  const seen = new StringTable(4096)
-  let results = new Int32Array(4096)
-  return (raw) => {
-    const before = seen.size
-    const k = seen.add(raw)
-    if (seen.size === before) return results[k]
-    if (k === results.length) {
-      const grown = new Int32Array(results.length * 2)
-      grown.set(results)
-      results = grown
+const joinedText = (buf: Buffer, row: CsvRow, at: number[]) => at.map((k) => cellText(buf, row, k).trim()).filter(Boolean).join(' ')
+
+/**
+ * The letters and digits of a cell, upper-cased, with white space (and hyphens when asked) left out, into
+ * `out`: their number, or -1 when the cell has anything else (the caller then reads it as text).
+ */
+function squashCell(buf: Buffer, row: CsvRow, k: number, out: Uint8Array, hyphens: boolean): number {
+  if (k >= row.count) return 0
+  let n = 0
+  for (let i = row.starts[k], end = row.ends[k]; i < end; i++) {
+    let c = buf[i]
+    if (c === 32 || (c >= 9 && c <= 13) || (hyphens && c === 45)) continue
+    if (c >= 97 && c <= 122) c -= 32
+    if (!((c >= 65 && c <= 90) || (c >= 48 && c <= 57)) || n === out.length) return -1
+    out[n++] = c
+  }
+  return n
+}
+
+/**
+ * Identifier ids read from the bytes of a column (`codes.ts`), with the normalising functions for anything
+ * that is not plain letters and digits. Gives the same ids as normalising the text and numbering it.
+ */
+function identifierReader(buf: Buffer, at: number[], dicts: Dictionaries, kind: 'nhs' | 'upn'): (row: CsvRow) => number {
+  const normalise = kind === 'nhs' ? normaliseNhsNumber : normaliseUpn
+  const slow = (text: string) => dicts.identifierId(normalise(text))
+  if (at.length !== 1) return (row) => (at.length ? slow(joinedText(buf, row, at)) : -1)
+  const k = at[0]
+  const chars = new Uint8Array(16)
+  return (row) => {
+    const n = squashCell(buf, row, k, chars, kind === 'nhs')
+    if (n < 0) return slow(cellText(buf, row, k))
+    const code = kind === 'nhs' ? nhsNumberCode(chars, n) : upnCode(chars, n)
+    return code < 0 ? -1 : dicts.identifier.idOfCode(code)
+  }
+}
+
+type Place = { unit: number; sector: number; district: number; area: number; uk: number }
+
+/** A reader of each row's postcode as ids for its unit, sector, district and area, from the column's bytes. */
+function postcodeReader(buf: Buffer, at: number[], dicts: Dictionaries): (row: CsvRow, into: Place) => void {
+  const slow = (text: string, into: Place) => {
+    const pc = normalisePostcode(text)
+    const ids = dicts.postcodeIds(pc)
+    into.unit = ids.unit
+    into.sector = ids.sector
+    into.district = ids.district
+    into.area = ids.area
+    into.uk = pc?.isUk ? 1 : 0
+  }
+  if (at.length !== 1) return (row, into) => slow(at.length ? joinedText(buf, row, at) : '', into)
+  const k = at[0]
+  const chars = new Uint8Array(8)
+  // The sector, district and area of each unit already seen, so that a repeated postcode is one look-up.
+  let sectorOf = new Int32Array(1 << 12)
+  let districtOf = new Int32Array(1 << 12)
+  let areaOf = new Int32Array(1 << 12)
+  return (row, into) => {
+    const n = squashCell(buf, row, k, chars, false)
+    const codes = n >= 5 ? ukPostcodeCodes(chars, n) : null
+    if (!codes) return slow(n === 0 ? '' : cellText(buf, row, k), into)
+    const unit = dicts.postcode.idOfCode(codes.unit)
+    if (unit >= sectorOf.length) {
+      const grow = (a: Int32Array) => { const b = new Int32Array(a.length * 2); b.set(a); return b }
+      sectorOf = grow(sectorOf)
+      districtOf = grow(districtOf)
+      areaOf = grow(areaOf)
     }
-    return (results[k] = work(raw))
+    if (sectorOf[unit] === 0) {
+      // Stored plus one, so that 0 means not yet seen in this file.
+      sectorOf[unit] = dicts.sector.idOfCode(codes.sector) + 1
+      districtOf[unit] = dicts.district.idOfCode(codes.district) + 1
+      areaOf[unit] = dicts.area.idOfCode(codes.area) + 1
+    }
+    into.unit = unit
+    into.sector = sectorOf[unit] - 1
+    into.district = districtOf[unit] - 1
+    into.area = areaOf[unit] - 1
+    into.uk = 1
   }
 }
 
 /** Columns for a CSV file's rows. The same `dicts` must read both files of a link. */
-export function parseTable(text: string, m: FileMapping, label: string, dicts: Dictionaries, truthColumn?: string): Table {
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
-  // Rows are taken one at a time as the parser reaches them, so the whole file is never held as arrays of
-  // strings: at a million rows that was ten million strings for the collector to walk.
-  let header: string[] | null = null
-  let n = 0
-  let capacity = 1024
-  for (let i = body.indexOf('\n'); i >= 0 && capacity < 1 << 26; i = body.indexOf('\n', i + 1)) capacity++
+export function parseTable(file: Buffer | string, m: FileMapping, label: string, dicts: Dictionaries, truthColumn?: string): Table {
+  const buf = typeof file === 'string' ? Buffer.from(file, 'utf8') : file
+  // One record per line at most (a quoted value may hold a line break; a blank line holds none).
+  let capacity = 1
+  for (let i = buf.indexOf(10); i >= 0 && capacity < 1 << 26; i = buf.indexOf(10, i + 1)) capacity++
+  dicts.identifier.reserve(2 * capacity)
+  dicts.postcode.reserve(capacity)
   let t = emptyTable(capacity, m.extra.length, dicts)
-  let at: ReturnType<typeof positionsOf> | null = null
-  let truthAt = -1
+  let n = 0
 
-  const name = memo((raw) => dicts.names.id(normaliseName(raw)))
-  const sex = memo((raw) => dicts.sex.id(normaliseSex(raw)))
-  const address = memo((raw) => dicts.address.id(normaliseAddress(raw)))
-  const extraExact = memo((raw) => dicts.extra.id(raw || null))
-  const extraFuzzy = memo((raw) => dicts.extra.id(normaliseName(raw)))
-  // Dates and postcodes give several columns each: the memo holds a slot in these arrays.
+  // Dates and postcodes give several columns each: the memo's number is a slot in these arrays.
   const ymd: number[] = []
   const days: number[] = []
-  const date = memo((raw) => {
-    const iso = normaliseDate(raw, m.dateFormat)
+  const dateSlot = (text: string) => {
+    const iso = normaliseDate(text, m.dateFormat)
     ymd.push(iso ? Number(iso.slice(0, 4)) * 10000 + Number(iso.slice(5, 7)) * 100 + Number(iso.slice(8, 10)) : -1)
     days.push(iso ? daysSinceEpoch(iso) - DAY_ZERO : -1)
     return ymd.length - 1
-  })
-  const places: { unit: number; sector: number; district: number; area: number; uk: number }[] = []
-  const postcode = memo((raw) => {
-    const pc = normalisePostcode(raw)
-    places.push({
-      unit: dicts.postcode.id(pc?.value ?? null), sector: dicts.sector.id(pc?.sector ?? null), district: dicts.district.id(pc?.district ?? null),
-      area: dicts.area.id(pc?.area ?? null), uk: pc?.isUk ? 1 : 0,
-    })
-    return places.length - 1
-  })
-
-  const addRow = (row: string[]) => {
-    if (!header) {
-      header = row
-      const missing = [...requiredColumns(m), ...(truthColumn ? [truthColumn] : [])].filter((c) => !row.includes(c))
-      if (missing.length) throw new MappingError(`${label} has no column ${missing.map((c) => `"${c}"`).join(', ')} (it has ${row.join(', ')})`)
-      at = positionsOf(m, row)
-      truthAt = truthColumn ? row.indexOf(truthColumn) : -1
-      if (truthColumn) t.truth = []
-      return
-    }
-    if (row.length === 1 && row[0] === '') return
-    const i = n++
-    const a = at!
-    t.ids[i] = row[a.id] ?? ''
-    if (t.truth) t.truth[i] = row[truthAt]?.trim() || null
-    const f = name(joined(row, a.forename))
-    t.forename[i] = f
-    t.forenameInitial[i] = f < 0 ? -1 : initial(dicts.names.values[f])
-    const s = name(joined(row, a.surname))
-    t.surname[i] = s
-    t.surnameInitial[i] = s < 0 ? -1 : initial(dicts.names.values[s])
-    t.dob[i] = -1
-    t.dobDays[i] = -1
-    for (const c of a.dateOfBirth) {
-      const raw = row[c] ?? ''
-      if (!raw.trim()) continue
-      const slot = date(raw)
-      t.dob[i] = ymd[slot]
-      t.dobDays[i] = days[slot]
-      break
-    }
-    t.sex[i] = sex(joined(row, a.sex))
-    const place = places[postcode(joined(row, a.postcode))]
-    t.postcode[i] = place.unit
-    t.sector[i] = place.sector
-    t.district[i] = place.district
-    t.area[i] = place.area
-    t.postcodeIsUk[i] = place.uk
-    t.address[i] = address(joined(row, a.address))
-    t.nhsNumber[i] = a.nhsNumber.length ? dicts.identifier.id(normaliseNhsNumber(joined(row, a.nhsNumber))) : -1
-    t.upn[i] = a.upn.length ? dicts.identifier.id(normaliseUpn(joined(row, a.upn))) : -1
-    m.extra.forEach((e, x) => {
-      const v = joined(row, a.extra[x])
-      t.extra[x][i] = !v ? -1 : e.compare === 'fuzzy' ? extraFuzzy(v) : extraExact(v)
-    })
   }
-  Papa.parse<string[]>(body, { skipEmptyLines: true, step: (result) => addRow(result.data) })
+  const nameId = (text: string) => dicts.names.id(normaliseName(text))
+
+  let read: ((row: CsvRow) => void) | null = null
+  const readHeader = (row: CsvRow) => {
+    const header = Array.from({ length: row.count }, (_, k) => cellText(buf, row, k).trim())
+    const missing = [...requiredColumns(m), ...(truthColumn ? [truthColumn] : [])].filter((c) => !header.includes(c))
+    if (missing.length) throw new MappingError(`${label} has no column ${missing.map((c) => `"${c}"`).join(', ')} (it has ${header.join(', ')})`)
+    const a = positionsOf(m, header)
+    const truthAt = truthColumn ? header.indexOf(truthColumn) : -1
+    if (truthColumn) t.truth = []
+    const forename = fieldReader(buf, a.forename, nameId)
+    const surname = fieldReader(buf, a.surname, nameId)
+    const sex = fieldReader(buf, a.sex, (text) => dicts.sex.id(normaliseSex(text)))
+    const postcode = postcodeReader(buf, a.postcode, dicts)
+    const place: Place = { unit: -1, sector: -1, district: -1, area: -1, uk: 0 }
+    const address = fieldReader(buf, a.address, (text) => dicts.address.id(normaliseAddress(text)))
+    const nhsNumber = identifierReader(buf, a.nhsNumber, dicts, 'nhs')
+    const upn = identifierReader(buf, a.upn, dicts, 'upn')
+    const dates = a.dateOfBirth.map((k) => ({ k, slot: new ByteMemo(buf, (text) => (text ? dateSlot(text) : -1)) }))
+    const extras = m.extra.map((e, x) => fieldReader(buf, a.extra[x], e.compare === 'fuzzy'
+      ? (text) => dicts.extra.id(normaliseName(text))
+      : (text) => dicts.extra.id(text || null)))
+    read = (row) => {
+      const i = n++
+      t.ids[i] = cellText(buf, row, a.id)
+      if (t.truth) t.truth[i] = cellText(buf, row, truthAt).trim() || null
+      const f = forename(row)
+      t.forename[i] = f
+      t.forenameInitial[i] = f < 0 ? -1 : initial(dicts.names.values[f])
+      const s = surname(row)
+      t.surname[i] = s
+      t.surnameInitial[i] = s < 0 ? -1 : initial(dicts.names.values[s])
+      t.dob[i] = -1
+      t.dobDays[i] = -1
+      // The first date column with anything in it gives the date (a later column is a fallback).
+      for (const d of dates) {
+        const slot = d.slot.get(row, d.k)
+        if (slot < 0) continue
+        t.dob[i] = ymd[slot]
+        t.dobDays[i] = days[slot]
+        break
+      }
+      t.sex[i] = sex(row)
+      postcode(row, place)
+      t.postcode[i] = place.unit
+      t.sector[i] = place.sector
+      t.district[i] = place.district
+      t.area[i] = place.area
+      t.postcodeIsUk[i] = place.uk
+      t.address[i] = address(row)
+      t.nhsNumber[i] = nhsNumber(row)
+      t.upn[i] = upn(row)
+      for (let x = 0; x < extras.length; x++) t.extra[x][i] = extras[x](row)
+    }
+  }
+  try {
+    scanCsv(buf, (row) => (read ? read(row) : readHeader(row)))
+  } catch (err) {
+    if (err instanceof CsvFormatError) throw new MappingError(`${label}: ${err.message}`)
+    throw err
+  }
   if (n !== t.size) t = shrink(t, n)
   return t
 }
 
-/** The first n records of a table whose columns were made with room to spare. */
+/** The first n records of a table whose columns were made with room to spare (views, not copies). */
 function shrink(t: Table, n: number): Table {
-  const out = { ...t, size: n, ids: t.ids.slice(0, n), truth: t.truth?.slice(0, n) ?? null, extra: t.extra.map((c) => c.slice(0, n)) }
-  for (const [k, v] of Object.entries(t)) if (ArrayBuffer.isView(v)) (out as Record<string, unknown>)[k] = (v as Int32Array).slice(0, n)
+  t.ids.length = n
+  if (t.truth) t.truth.length = n
+  const out = { ...t, size: n, extra: t.extra.map((c) => c.subarray(0, n)) }
+  for (const [k, v] of Object.entries(t)) if (ArrayBuffer.isView(v)) (out as Record<string, unknown>)[k] = (v as Int32Array).subarray(0, n)
   return out
 }
 
 export function readTable(path: string, m: FileMapping, dicts: Dictionaries, truthColumn?: string): Table {
-  return parseTable(readFileSync(path, 'utf8'), m, path, dicts, truthColumn)
+  return parseTable(readFileSync(path), m, path, dicts, truthColumn)
 }
 
 export type ReadTask = { path: string; mapping: FileMapping; truthColumn?: string }

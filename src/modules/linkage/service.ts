@@ -1,4 +1,4 @@
-import { blockPairs, indexBlocks, joinRange, MAX_BLOCK, mergeSegments, type BlockIndex, type BlockingRule, type PairSegment, type Pairs } from './blocking.ts'
+import { blockLimit, blockPairs, indexBlocks, joinRange, mergeSegments, type BlockIndex, type BlockingRule, type PairSegment, type Pairs } from './blocking.ts'
 import { connectedComponents } from './clusters.ts'
 import { buildComparisons, type Comparison } from './comparisons.ts'
 import { encodePair, shareTable, type SharedTable, type Table } from './encode.ts'
@@ -100,7 +100,7 @@ export function linkTables(L: Table, R: Table | null, mapping: Mapping, aliases:
   const model = trainModel(comps, L, R, trainingOptions(mapping, seed))
   lap('train')
   const blockingRules = usableRules(mapping.blocking ?? DEFAULT_BLOCKING, mapping)
-  const pairs = blockPairs(L, R, blockingRules, Infinity, MAX_BLOCK)
+  const pairs = blockPairs(L, R, blockingRules, Infinity, blockLimit)
   lap('block')
   const gammas = computeGammas(comps, L, R ?? L, pairs)
   return finish(L, R, mapping, model, blockingRules, pairs, gammas, timings, lap)
@@ -141,7 +141,7 @@ export async function linkTablesInParallel(L: Table, R: Table | null, mapping: M
   const { worker, next } = startWorker<Message>(import.meta.url, 'train-worker', task)
   try {
     const blockingRules = usableRules(mapping.blocking ?? DEFAULT_BLOCKING, mapping)
-    const index = indexBlocks(L, R, blockingRules, MAX_BLOCK, true)
+    const index = indexBlocks(L, R, blockingRules, blockLimit, true)
     const blockTask: BlockTask = { kind: 'block', index, chunks: CHUNKS, next: new SharedArrayBuffer(4) }
     worker.postMessage(blockTask)
     const chunks = joinChunks(blockTask)
