@@ -98,7 +98,7 @@ export type BlockLimit = number | ((rule: BlockingRule) => number)
 export const describeRule = (rule: BlockingRule): string => rule.join(' + ')
 
 /** One rule's blocks: a block number per record on each side (-1 for none), and the right side's members by block. */
-type Blocks = { left: Int32Array; right: Int32Array; start: Int32Array; members: Int32Array; oversized: Uint8Array }
+export type Blocks = { left: Int32Array; right: Int32Array; start: Int32Array; members: Int32Array; oversized: Uint8Array }
 
 const BUCKET_BITS = 8
 
@@ -167,7 +167,8 @@ export function numberKeys(right: Float64Array, left: Float64Array | null): { ri
   return { right: out.subarray(0, nR), left: left ? out.subarray(nR) : out.subarray(0, nR), blocks }
 }
 
-function blocksOf(left: Table, right: Table, rule: BlockingRule, maxBlock: number, dedupe: boolean): Blocks {
+/** One rule's blocks over `left` and `right` (the same table when deduplicating). */
+export function blocksOf(left: Table, right: Table, rule: BlockingRule, maxBlock: number, dedupe: boolean): Blocks {
   const lk = ruleKeys(left, rule)
   const rk = dedupe ? lk : ruleKeys(right, rule)
   const { right: rb, left: lb, blocks } = numberKeys(rk, dedupe ? null : lk)
@@ -199,23 +200,35 @@ function inShared(a: Int32Array): Int32Array {
   return copy
 }
 
+export const limitOf = (maxBlock: BlockLimit, rule: BlockingRule): number => (typeof maxBlock === 'number' ? maxBlock : maxBlock(rule))
+
 export function indexBlocks(left: Table, right: Table | null, rules: BlockingRule[], maxBlock: BlockLimit = Infinity, shared = false): BlockIndex {
   const dedupe = right === null || right === left
   const other = right ?? left
-  const R = rules.length
-  const all = rules.map((rule) => blocksOf(left, other, rule, typeof maxBlock === 'number' ? maxBlock : maxBlock(rule), dedupe))
+  return assembleIndex(left, right, rules.map((rule) => blocksOf(left, other, rule, limitOf(maxBlock, rule), dedupe)), shared)
+}
+
+/** The index from every rule's blocks (which `indexBlocks` makes in turn, and two threads can share out). */
+export function assembleIndex(left: Table, right: Table | null, all: Blocks[], shared = false): BlockIndex {
+  const dedupe = right === null || right === left
+  const other = right ?? left
+  const R = all.length
   // Checking whether an earlier rule found a pair then reads two short rows, not one array per earlier
   // rule, which at a million records meant a cache miss each.
   const rowsOf = (side: 'left' | 'right', n: number) => {
     const rows = shared ? new Int32Array(new SharedArrayBuffer(n * R * 4)) : new Int32Array(n * R)
-    for (let q = 0; q < R; q++) {
-      const { oversized } = all[q]
-      const column = all[q][side]
-      for (let i = 0; i < n; i++) {
-        const b = column[i]
-        // A key shared by very many records (a common surname in one postcode sector) pairs each with all
-        // the others: the square of the block's size, almost all non-matches, that other rules pair anyway.
-        rows[i * R + q] = b < 0 || oversized[b] ? -1 : b
+    // A few thousand records at a time, so that their rows stay in the cache while every rule fills them in.
+    for (let from = 0; from < n; from += 4096) {
+      const to = Math.min(n, from + 4096)
+      for (let q = 0; q < R; q++) {
+        const { oversized } = all[q]
+        const column = all[q][side]
+        for (let i = from; i < to; i++) {
+          const b = column[i]
+          // A key shared by very many records (a common surname in one postcode sector) pairs each with all
+          // the others: the square of the block's size, almost all non-matches, that other rules pair anyway.
+          rows[i * R + q] = b < 0 || oversized[b] ? -1 : b
+        }
       }
     }
     return rows

@@ -39,12 +39,13 @@ function tfAdjustments(model: Model, c: number, values: string[]): Float64Array 
   return Float64Array.from(values, (v) => tfAdjustmentOf(model, c, v))
 }
 
-export function scorePairs(model: Model, gammas: Int8Array, left: Table, pairLeft: Int32Array): Float64Array {
+/** Each pair's match weight; `into` (when given) receives them, so two threads can each score part of the pairs. */
+export function scorePairs(model: Model, gammas: Int8Array, left: Table, pairLeft: Int32Array, into?: Float64Array): Float64Array {
   const C = model.comparisons.length
   const n = gammas.length / C
   const table = levelWeights(model)
   const prior = priorWeight(model)
-  const weights = new Float64Array(n).fill(prior)
+  const weights = (into ?? new Float64Array(n)).fill(prior)
   const household = model.household
   // Indexed by residence level + 1, so that an unknown residence (-1) finds NaN and the usual weight applies.
   const atHome = household ? [NaN, ...household.u.map((_, k) => householdWeight(model, k) ?? NaN)] : []

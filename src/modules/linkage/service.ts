@@ -1,4 +1,6 @@
-import { blockLimit, blockPairs, indexBlocks, joinRange, mergeSegments, type BlockIndex, type BlockingRule, type PairSegment, type Pairs } from './blocking.ts'
+import {
+  assembleIndex, blockLimit, blockPairs, blocksOf, joinRange, mergeSegments, type BlockIndex, type BlockingRule, type Blocks, type PairSegment, type Pairs,
+} from './blocking.ts'
 import { connectedComponents } from './clusters.ts'
 import { buildComparisons, type Comparison } from './comparisons.ts'
 import { encodePair, shareTable, type SharedTable, type Table } from './encode.ts'
@@ -16,14 +18,16 @@ export const DEFAULT_BLOCKING: BlockingRule[] = [
   ['nhsNumber'], ['upn'], ['forename', 'surname', 'birthYear'], ['forename', 'surname', 'postcodeDistrict'],
   // A date of birth is shared by a few hundred children in a population of a million, so it is paired with a
   // name or a place: date and initial alone made 28 million pairs at 1M x 1M, almost none of them matches.
-  ['dateOfBirth', 'forenameInitial', 'surnameInitial'], ['dateOfBirth', 'surname'], ['dateOfBirth', 'forename'], ['dateOfBirth', 'postcodeDistrict'],
+  // (Date and forename, and Soundex of the surname and date, were left out: at 1M x 1M they made 1.1M pairs
+  // and were the first to find 4 true pairs.)
+  ['dateOfBirth', 'forenameInitial', 'surnameInitial'], ['dateOfBirth', 'surname'], ['dateOfBirth', 'postcodeDistrict'],
   ['surname', 'postcodeSector'], ['forename', 'postcodeSector'], ['postcode', 'birthYear'],
   // The same house and street, whatever the postcode says: a household is a handful of records.
   ['address', 'birthYear'], ['address', 'forenameInitial'],
   // A typo in each name and a day out in the date of birth: the names still sound alike, and the initial and
   // month still agree. (Initials, month and sex instead made 12M of 29M pairs at 1M x 1M for the same links.)
   ['forenameSoundex', 'surnameSoundex', 'birthYear'], ['forenameInitial', 'surnameSoundex', 'birthYearMonth'],
-  ['forenameSoundex', 'surnameInitial', 'birthYearMonth'], ['surnameSoundex', 'dateOfBirth'],
+  ['forenameSoundex', 'surnameInitial', 'birthYearMonth'],
   // No date of birth and a move since the other source: the names, or one name and the other's initial,
   // are all that is left. Common names make blocks past the limit, which are skipped; rare ones are small.
   ['forename', 'surname'], ['surname', 'forenameInitial'], ['forename', 'surnameInitial'],
@@ -107,14 +111,30 @@ export function linkTables(L: Table, R: Table | null, mapping: Mapping, aliases:
 }
 
 export type TrainTask = { left: SharedTable; right: SharedTable | null; mapping: Mapping; seed: number }
+/** The blocking rules to index: each thread takes the next rule from `next` (shared) until none is left. */
+export type IndexTask = { kind: 'index'; rules: BlockingRule[]; next: SharedArrayBuffer }
+export type IndexedRules = { indexed: { rule: number; blocks: Blocks }[] }
 /** Ranges of left records to join: each thread takes the next chunk from `next` (shared) until none is left. */
 export type BlockTask = { kind: 'block'; index: BlockIndex; chunks: number; next: SharedArrayBuffer }
 export type BlockedChunks = { blocked: { chunk: number; segment: PairSegment }[] }
-/** Pairs from..to of the shared pair arrays, whose levels the worker writes into the shared gammas. */
-export type CompareTask = { kind: 'compare'; left: SharedArrayBuffer; right: SharedArrayBuffer; gammas: SharedArrayBuffer; from: number; to: number }
+/** Pairs from..to of the shared pair arrays, whose levels and weights the worker writes into the shared gammas and weights. */
+export type CompareTask = {
+  kind: 'compare'; left: SharedArrayBuffer; right: SharedArrayBuffer; gammas: SharedArrayBuffer; weights: SharedArrayBuffer; from: number; to: number
+}
 
 const CHUNKS = 32
 const chunkRange = (chunk: number, size: number): [number, number] => [Math.floor((chunk * size) / CHUNKS), Math.floor(((chunk + 1) * size) / CHUNKS)]
+
+/** Indexes rules until the shared counter says none is left. */
+export function indexRules(task: IndexTask, left: Table, right: Table | null): IndexedRules['indexed'] {
+  const counter = new Int32Array(task.next)
+  const done: IndexedRules['indexed'] = []
+  for (let q = Atomics.add(counter, 0, 1); q < task.rules.length; q = Atomics.add(counter, 0, 1)) {
+    const rule = task.rules[q]
+    done.push({ rule: q, blocks: blocksOf(left, right ?? left, rule, blockLimit(rule), right === null) })
+  }
+  return done
+}
 
 /** Joins chunks of left records until the shared counter says none is left. */
 export function joinChunks(task: BlockTask): BlockedChunks['blocked'] {
@@ -129,58 +149,77 @@ export function joinChunks(task: BlockTask): BlockedChunks['blocked'] {
 
 /**
  * The same as `linkTables`, using both cores: a worker thread trains the model on the same records (in
- * shared memory) while this thread numbers the blocks; the records are then joined in chunks that each
- * thread takes in turn (the worker once it has trained), and each thread compares half of the pairs. The
- * result is the same as `linkTables` gives.
+ * shared memory) while this thread indexes the blocking rules, and then takes whatever rules are left; the
+ * records are then joined in chunks that each thread takes in turn, and each thread compares half of the
+ * pairs. The result is the same as `linkTables` gives.
  */
 export async function linkTablesInParallel(L: Table, R: Table | null, mapping: Mapping, aliases: AliasTable, seed = 1): Promise<LinkageResult> {
   const { timings, lap } = timer()
   const comps = comparisonsFor(mapping, aliases)
   const task: TrainTask = { left: shareTable(L), right: R ? shareTable(R) : null, mapping, seed }
-  type Message = Omit<Model, 'comparisons'> | BlockedChunks | { compared: number }
+  type Message = Omit<Model, 'comparisons'> | IndexedRules | BlockedChunks | { compared: number }
   const { worker, next } = startWorker<Message>(import.meta.url, 'train-worker', task)
+  // The worker answers each task in turn, once it has trained: the model, then the rules it indexed, the
+  // chunks it joined, the pairs it compared (each possibly none, when this thread had taken them all).
+  const inbox: { model?: Model; indexed?: IndexedRules; blocked?: BlockedChunks; compared?: boolean } = {}
+  const receive = async <K extends keyof typeof inbox>(kind: K): Promise<NonNullable<(typeof inbox)[K]>> => {
+    while (inbox[kind] === undefined) {
+      const m = await next()
+      if ('indexed' in m) inbox.indexed = m
+      else if ('blocked' in m) inbox.blocked = m
+      else if ('compared' in m) inbox.compared = true
+      else inbox.model = { comparisons: comps, ...m }
+    }
+    return inbox[kind]!
+  }
   try {
     const blockingRules = usableRules(mapping.blocking ?? DEFAULT_BLOCKING, mapping)
-    const index = indexBlocks(L, R, blockingRules, blockLimit, true)
+    const indexTask: IndexTask = { kind: 'index', rules: blockingRules, next: new SharedArrayBuffer(4) }
+    worker.postMessage(indexTask)
+    const all: Blocks[] = []
+    const mine = indexRules(indexTask, L, R)
+    for (const { rule, blocks } of mine) all[rule] = blocks
+    if (mine.length < blockingRules.length) for (const { rule, blocks } of (await receive('indexed')).indexed) all[rule] = blocks
+    const index = assembleIndex(L, R, all, true)
     const blockTask: BlockTask = { kind: 'block', index, chunks: CHUNKS, next: new SharedArrayBuffer(4) }
     worker.postMessage(blockTask)
     const chunks = joinChunks(blockTask)
-    // The worker answers the block task only once it has trained. If this thread took every chunk, it
-    // goes on to compare without waiting, and the model and the worker's empty answer are read later.
-    let model: Model | null = null
     if (chunks.length < CHUNKS) {
-      model = { comparisons: comps, ...(await next() as Omit<Model, 'comparisons'>) }
-      chunks.push(...(await next() as BlockedChunks).blocked)
+      chunks.push(...(await receive('blocked')).blocked)
       chunks.sort((a, b) => a.chunk - b.chunk)
     }
     const pairs = mergeSegments(chunks.map((c) => c.segment), blockingRules.length, true)
     lap('block')
     const C = comps.length
     const gammas = new Int8Array(new SharedArrayBuffer(pairs.length * C))
-    // The worker takes the second half; this thread compares the first meanwhile.
+    const weights = new Float64Array(new SharedArrayBuffer(pairs.length * 8))
+    // The worker compares and scores the second half; this thread the first meanwhile.
     const half = Math.floor(pairs.length / 2)
-    const work: CompareTask = { kind: 'compare', left: pairs.left.buffer as SharedArrayBuffer, right: pairs.right.buffer as SharedArrayBuffer, gammas: gammas.buffer as SharedArrayBuffer, from: half, to: pairs.length }
+    const work: CompareTask = {
+      kind: 'compare', left: pairs.left.buffer as SharedArrayBuffer, right: pairs.right.buffer as SharedArrayBuffer,
+      gammas: gammas.buffer as SharedArrayBuffer, weights: weights.buffer as SharedArrayBuffer, from: half, to: pairs.length,
+    }
     worker.postMessage(work)
     const l = pairs.left.subarray(0, half)
     const r = pairs.right.subarray(0, half)
     for (let c = 0; c < C; c++) comps[c].compareAll(L, R ?? L, l, r, gammas, C, c)
     lap('compare')
-    if (!model) {
-      model = { comparisons: comps, ...(await next() as Omit<Model, 'comparisons'>) }
-      await next()
-    }
-    await next()
+    const model = await receive('model')
+    scorePairs(model, gammas.subarray(0, half * C), L, l, weights.subarray(0, half))
+    lap('score')
+    await receive('compared')
     lap('wait for the other thread')
-    return finish(L, R, mapping, model, blockingRules, pairs, gammas, timings, lap)
+    return finish(L, R, mapping, model, blockingRules, pairs, gammas, timings, lap, weights)
   } finally {
     void worker.terminate()
   }
 }
 
+/** Scores (unless `scored` has the weights already), links one to one where asked, and clusters. */
 function finish(L: Table, R: Table | null, mapping: Mapping, model: Model, blockingRules: BlockingRule[], pairs: Pairs, gammas: Int8Array,
-  timings: Record<string, number>, lap: (name: string) => void): LinkageResult {
-  const weights = scorePairs(model, gammas, L, pairs.left)
-  lap('score')
+  timings: Record<string, number>, lap: (name: string) => void, scored?: Float64Array): LinkageResult {
+  const weights = scored ?? scorePairs(model, gammas, L, pairs.left)
+  if (!scored) lap('score')
   const oneToOne = R !== null && mapping.oneToOne
   let probabilities: Float64Array = new Float64Array(weights.length)
   const isEligible = oneToOne ? bestMatchesOnly(pairs, weights, L.size, R.size) : new Uint8Array(pairs.length).fill(1)

@@ -3,18 +3,28 @@ import { buildComparisons } from './comparisons.ts'
 import { tablesFromShared } from './encode.ts'
 import { fileMapping } from './mapping.ts'
 import { trainModel } from './model.ts'
+import { scorePairs } from './score.ts'
 import { loadAliasTable } from './nicknames.ts'
-import { joinChunks, trainingOptions, type BlockTask, type CompareTask, type TrainTask } from './service.ts'
+import { indexRules, joinChunks, trainingOptions, type BlockTask, type CompareTask, type IndexTask, type TrainTask } from './service.ts'
 
-// Trains the model on the run's records (shared memory) while the main thread numbers the blocks, then
-// joins whatever chunks of records are left and compares its share of the pairs (see `linkTablesInParallel`).
+// Trains the model on the run's records (shared memory) while the main thread indexes the blocking rules,
+// then indexes whatever rules are left, joins whatever chunks of records are left and compares its share
+// of the pairs (see `linkTablesInParallel`).
 const task = workerData as TrainTask
 const { left, right } = tablesFromShared(task.left, task.right)
 const comps = buildComparisons(fileMapping(task.mapping, 'left'), fileMapping(task.mapping, 'right'), loadAliasTable())
-const { comparisons: _comparisons, ...model } = trainModel(comps, left, right, trainingOptions(task.mapping, task.seed))
+const trained = trainModel(comps, left, right, trainingOptions(task.mapping, task.seed))
+const { comparisons: _comparisons, ...model } = trained
 void _comparisons
 parentPort!.postMessage(model)
-parentPort!.on('message', (work: BlockTask | CompareTask) => {
+parentPort!.on('message', (work: IndexTask | BlockTask | CompareTask) => {
+  if (work.kind === 'index') {
+    const indexed = indexRules(work, left, right)
+    // A rule's block numbers for both sides are two views of one buffer: each buffer is listed once.
+    const buffers = new Set(indexed.flatMap(({ blocks }) => [blocks.left, blocks.right, blocks.start, blocks.members, blocks.oversized].map((a) => a.buffer as ArrayBuffer)))
+    parentPort!.postMessage({ indexed }, [...buffers])
+    return
+  }
   if (work.kind === 'block') {
     // Whatever chunks of the join this thread still finds untaken once it has trained.
     const blocked = joinChunks(work)
@@ -26,5 +36,6 @@ parentPort!.on('message', (work: BlockTask | CompareTask) => {
   const r = new Int32Array(work.right).subarray(work.from, work.to)
   const out = new Int8Array(work.gammas).subarray(work.from * C, work.to * C)
   for (let c = 0; c < C; c++) comps[c].compareAll(left, right ?? left, l, r, out, C, c)
+  scorePairs(trained, out, left, l, new Float64Array(work.weights).subarray(work.from, work.to))
   parentPort!.postMessage({ compared: work.to - work.from })
 })
