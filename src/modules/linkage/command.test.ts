@@ -74,6 +74,17 @@ describe('lantern match link', () => {
     assert.equal(code, 1)
     assert.match(errors.join(''), /--out DIR/)
   })
+
+  it('names an option it does not know, with the usage, and no stack trace', async () => {
+    const errors: string[] = []
+
+    const code = await runMatchCommand(['link', 'a.csv', 'b.csv', '--mapping', 'm.json', '--out', 'x', '--threshold', '0.5'], () => {}, (l) => errors.push(l))
+
+    assert.equal(code, 1)
+    assert.match(errors.join('\n'), /Unknown option '--threshold'/)
+    assert.match(errors.join('\n'), /lantern match link LEFT\.csv/)
+    assert.doesNotMatch(errors.join('\n'), /at parseArgs/)
+  })
 })
 
 describe('lantern match dedupe and evaluate', () => {

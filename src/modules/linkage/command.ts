@@ -137,6 +137,12 @@ export async function runMatchCommand(argv: string[], print: Print, printError: 
       printError(err.message)
       return 1
     }
+    // An option the command does not know, or one given without its value.
+    const code = (err as { code?: string }).code
+    if (code?.startsWith('ERR_PARSE_ARGS_')) {
+      printError(`${(err as Error).message.split('. ')[0]}.\nUsage:\n${MATCH_HELP}`)
+      return 1
+    }
     throw err
   }
 }
