@@ -7,7 +7,7 @@ export type BlockingRule = BlockingKey[]
 export type Pairs = { left: Int32Array; right: Int32Array; rule: Uint8Array; length: number; perRule: number[] }
 
 /** A key's value for every record of a table as a small non-negative integer (-1 unknown), and how many bits it needs. */
-function keyColumn(t: Table, key: BlockingKey): { values: Int32Array; bits: number } {
+function keyColumn(t: Table, key: BlockingKey): { values: Int32Array | Float64Array; bits: number } {
   const d = t.dicts
   const bitsFor = (n: number) => Math.max(1, Math.ceil(Math.log2(n + 1)))
   const phonetic = (names: Int32Array) => {
@@ -29,8 +29,9 @@ function keyColumn(t: Table, key: BlockingKey): { values: Int32Array; bits: numb
     case 'postcode': return { values: t.postcode, bits: bitsFor(d.postcode.size) }
     case 'postcodeSector': return { values: t.sector, bits: bitsFor(d.sector.size) }
     case 'postcodeDistrict': return { values: t.district, bits: bitsFor(d.district.size) }
-    case 'nhsNumber': return { values: t.nhsNumber, bits: bitsFor(d.identifier.size) }
-    case 'upn': return { values: t.upn, bits: bitsFor(d.identifier.size) }
+    // Identifiers are their packed codes, below 2^47 (`codes.ts`).
+    case 'nhsNumber': return { values: t.nhsNumber, bits: 47 }
+    case 'upn': return { values: t.upn, bits: 47 }
     case 'forenameInitial': return { values: t.forenameInitial, bits: 5 }
     case 'surnameInitial': return { values: t.surnameInitial, bits: 5 }
     case 'forenameSoundex': return phonetic(t.forename)
@@ -64,8 +65,10 @@ export function ruleKeys(t: Table, rule: BlockingRule): Float64Array {
       if (v < 0) { key = -1; break }
       if (exact) key = key * scales[k] + v
       else {
-        h1 = Math.imul(h1 ^ v, 0x01000193) ^ (h1 >>> 15)
-        h2 = Math.imul(h2 ^ v, 0x5bd1e995) ^ (h2 >>> 13)
+        // An identifier's code is wider than 32 bits: its high part (0 for every other key) is mixed in too.
+        const high = v / 4294967296
+        h1 = Math.imul(h1 ^ v ^ high, 0x01000193) ^ (h1 >>> 15)
+        h2 = Math.imul(h2 ^ v ^ high, 0x5bd1e995) ^ (h2 >>> 13)
       }
     }
     if (key === -1 || exact) keys[i] = key

@@ -207,7 +207,7 @@ export const residenceComparison: Comparison = {
   },
 }
 
-function exactComparison(name: string, column: (t: Table) => Int32Array, uses: BlockingKey[]): Comparison {
+function exactComparison(name: string, column: (t: Table) => Int32Array | Float64Array, uses: BlockingKey[]): Comparison {
   return {
     name,
     levels: ['exact', 'else'],

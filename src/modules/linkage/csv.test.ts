@@ -64,7 +64,7 @@ describe('reading CSV from bytes', () => {
     assert.equal(a.upn[1], -1)
     assert.deepEqual(dicts.postcode.values, ['ZZ99 4BA', 'D02 X285'])
     assert.equal(a.sector[1], -1, 'a postcode from abroad has no sector')
-    assert.deepEqual(dicts.identifier.values, ['4000000004', 'A12345678901B'])
+    assert.deepEqual([identifierText(a.nhsNumber[0]), identifierText(a.upn[0])], ['4000000004', 'A12345678901B'])
   })
 })
 

@@ -1,5 +1,5 @@
 import { soundex } from './similarity.ts'
-import { CodeDictionary, identifierCode, identifierText, postcodeCodes, renderPostcode, type PortableCodes } from './codes.ts'
+import { CodeDictionary, identifierCode, postcodeCodes, renderPostcode, type PortableCodes } from './codes.ts'
 import type { Postcode } from './normalise.ts'
 import { NumberMap, StringTable } from './hash-tables.ts'
 import type { LinkRecord } from './records.ts'
@@ -73,10 +73,10 @@ export class Dictionary {
   }
 }
 
-const DICTIONARY_NAMES = ['names', 'sex', 'postcode', 'sector', 'district', 'area', 'address', 'identifier', 'extra'] as const
+const DICTIONARY_NAMES = ['names', 'sex', 'postcode', 'sector', 'district', 'area', 'address', 'extra'] as const
 /** The dictionaries of text values, and those of values numbered by a packed code (`codes.ts`). */
 const TEXT_DICTIONARIES = ['names', 'sex', 'address', 'extra'] as const
-const CODE_DICTIONARIES = ['postcode', 'sector', 'district', 'area', 'identifier'] as const
+const CODE_DICTIONARIES = ['postcode', 'sector', 'district', 'area'] as const
 type TextDictionaryName = (typeof TEXT_DICTIONARIES)[number]
 type CodeDictionaryName = (typeof CODE_DICTIONARIES)[number]
 
@@ -90,7 +90,6 @@ export class Dictionaries {
   readonly sector: CodeDictionary
   readonly district: CodeDictionary
   readonly area: CodeDictionary
-  readonly identifier: CodeDictionary
   /** `values` starts text dictionaries with values; `sizes` gives code dictionaries rebuilt elsewhere their size. */
   constructor(values?: Partial<Record<TextDictionaryName, string[]>>, sizes?: Partial<Record<CodeDictionaryName, number>>) {
     this.names = new Dictionary(values?.names)
@@ -101,7 +100,6 @@ export class Dictionaries {
     this.sector = new CodeDictionary(renderPostcode, sizes?.sector)
     this.district = new CodeDictionary(renderPostcode, sizes?.district)
     this.area = new CodeDictionary(renderPostcode, sizes?.area)
-    this.identifier = new CodeDictionary(identifierText, sizes?.identifier)
   }
   /** Ids for a postcode's unit, sector, district and area (-1 for the parts a postcode from abroad lacks). */
   postcodeIds(pc: Postcode | null): { unit: number; sector: number; district: number; area: number } {
@@ -112,12 +110,6 @@ export class Dictionaries {
       unit: this.postcode.idOfCode(codes.unit), sector: this.sector.idOfCode(codes.sector),
       district: this.district.idOfCode(codes.district), area: this.area.idOfCode(codes.area),
     }
-  }
-  /** The id of a normalised NHS number or UPN. */
-  identifierId(text: string | null): number {
-    if (text === null) return -1
-    const code = identifierCode(text)
-    return code < 0 ? -1 : this.identifier.idOfCode(code)
   }
   private readonly caches = new Map<string, NumberMap>()
   /**
@@ -160,8 +152,9 @@ export type Table = {
   /** 1 when the postcode is a UK postcode, so its sector, district and area mean something. */
   postcodeIsUk: Uint8Array
   address: Int32Array
-  nhsNumber: Int32Array
-  upn: Int32Array
+  /** NHS numbers and UPNs as their packed codes (`codes.ts`), which need no dictionary: the same on either side. */
+  nhsNumber: Float64Array
+  upn: Float64Array
   extra: Int32Array[]
 }
 
@@ -175,7 +168,7 @@ export function emptyTable(n: number, extra: number, dicts: Dictionaries): Table
     size: n, dicts, ids: new Array<string>(n), truth: null,
     forename: col(), surname: col(), forenameInitial: col(), surnameInitial: col(), dob: col(), dobDays: col(), sex: col(),
     postcode: col(), sector: col(), district: col(), area: col(), postcodeIsUk: new Uint8Array(n), address: col(),
-    nhsNumber: col(), upn: col(), extra: Array.from({ length: extra }, col),
+    nhsNumber: new Float64Array(n), upn: new Float64Array(n), extra: Array.from({ length: extra }, col),
   }
 }
 
@@ -192,7 +185,7 @@ export const sexOf = (t: Table, i: number): string | null => (t.sex[i] < 0 ? nul
 // Which dictionary each id column's values are in, for moving a table between threads.
 const DICTIONARY_OF = {
   forename: 'names', surname: 'names', sex: 'sex', postcode: 'postcode', sector: 'sector', district: 'district', area: 'area',
-  address: 'address', nhsNumber: 'identifier', upn: 'identifier',
+  address: 'address',
 } as const
 type DictionaryName = (typeof DICTIONARY_OF)[keyof typeof DICTIONARY_OF] | 'extra'
 const isCodeDictionary = (name: DictionaryName): name is CodeDictionaryName => (CODE_DICTIONARIES as readonly string[]).includes(name)
@@ -263,8 +256,8 @@ export function encodeTable(records: LinkRecord[], dicts: Dictionaries): Table {
     t.area[i] = place.area
     t.postcodeIsUk[i] = pc?.isUk ? 1 : 0
     t.address[i] = dicts.address.id(r.address)
-    t.nhsNumber[i] = dicts.identifierId(r.nhsNumber)
-    t.upn[i] = dicts.identifierId(r.upn)
+    t.nhsNumber[i] = r.nhsNumber === null ? -1 : identifierCode(r.nhsNumber)
+    t.upn[i] = r.upn === null ? -1 : identifierCode(r.upn)
     for (let e = 0; e < t.extra.length; e++) t.extra[e][i] = dicts.extra.id(r.extra[e] ?? null)
   }
   return t
@@ -288,7 +281,7 @@ export type SharedTable = {
   sizes: Record<(typeof DICTIONARY_NAMES)[number], number>
 }
 
-function shared<T extends Int32Array | Uint8Array>(a: T): T {
+function shared<T extends Int32Array | Uint8Array | Float64Array>(a: T): T {
   const copy = new (a.constructor as new (b: SharedArrayBuffer) => T)(new SharedArrayBuffer(a.byteLength))
   copy.set(a)
   return copy

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { runWorker } from '../../platform/worker.ts'
-import { nhsNumberCode, ukPostcodeCodes, upnCode } from './codes.ts'
+import { identifierCode, nhsNumberCode, ukPostcodeCodes, upnCode } from './codes.ts'
 import { ByteMemo, cellText, CsvFormatError, scanCsv, type CsvRow } from './csv.ts'
 import { adoptTable, DAY_ZERO, Dictionaries, emptyTable, initial, toPortable, transferables, type PortableTable, type Table } from './encode.ts'
 import { fileMapping, MappingError, requiredColumns, type FileMapping, type Mapping } from './mapping.ts'
@@ -63,9 +63,9 @@ function squashCell(buf: Buffer, row: CsvRow, k: number, out: Uint8Array, hyphen
  * Identifier ids read from the bytes of a column (`codes.ts`), with the normalising functions for anything
  * that is not plain letters and digits. Gives the same ids as normalising the text and numbering it.
  */
-function identifierReader(buf: Buffer, at: number[], dicts: Dictionaries, kind: 'nhs' | 'upn'): (row: CsvRow) => number {
+function identifierReader(buf: Buffer, at: number[], kind: 'nhs' | 'upn'): (row: CsvRow) => number {
   const normalise = kind === 'nhs' ? normaliseNhsNumber : normaliseUpn
-  const slow = (text: string) => dicts.identifierId(normalise(text))
+  const slow = (text: string) => { const v = normalise(text); return v === null ? -1 : identifierCode(v) }
   if (at.length !== 1) return (row) => (at.length ? slow(joinedText(buf, row, at)) : -1)
   const k = at[0]
   const chars = new Uint8Array(16)
@@ -73,7 +73,7 @@ function identifierReader(buf: Buffer, at: number[], dicts: Dictionaries, kind: 
     const n = squashCell(buf, row, k, chars, kind === 'nhs')
     if (n < 0) return slow(cellText(buf, row, k))
     const code = kind === 'nhs' ? nhsNumberCode(chars, n) : upnCode(chars, n)
-    return code < 0 ? -1 : dicts.identifier.idOfCode(code)
+    return code
   }
 }
 
@@ -128,7 +128,6 @@ export function parseTable(file: Buffer | string, m: FileMapping, label: string,
   // One record per line at most (a quoted value may hold a line break; a blank line holds none).
   let capacity = 1
   for (let i = buf.indexOf(10); i >= 0 && capacity < 1 << 26; i = buf.indexOf(10, i + 1)) capacity++
-  dicts.identifier.reserve(2 * capacity)
   dicts.postcode.reserve(capacity)
   let t = emptyTable(capacity, m.extra.length, dicts)
   let n = 0
@@ -158,8 +157,8 @@ export function parseTable(file: Buffer | string, m: FileMapping, label: string,
     const postcode = postcodeReader(buf, a.postcode, dicts)
     const place: Place = { unit: -1, sector: -1, district: -1, area: -1, uk: 0 }
     const address = fieldReader(buf, a.address, (text) => dicts.address.id(normaliseAddress(text)))
-    const nhsNumber = identifierReader(buf, a.nhsNumber, dicts, 'nhs')
-    const upn = identifierReader(buf, a.upn, dicts, 'upn')
+    const nhsNumber = identifierReader(buf, a.nhsNumber, 'nhs')
+    const upn = identifierReader(buf, a.upn, 'upn')
     const dates = a.dateOfBirth.map((k) => ({ k, slot: new ByteMemo(buf, (text) => (text ? dateSlot(text) : -1)) }))
     const extras = m.extra.map((e, x) => fieldReader(buf, a.extra[x], e.compare === 'fuzzy'
       ? (text) => dicts.extra.id(normaliseName(text))
