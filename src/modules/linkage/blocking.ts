@@ -218,19 +218,25 @@ export function assembleIndex(left: Table, right: Table | null, all: Blocks[], s
   const R = all.length
   // Checking whether an earlier rule found a pair then reads two short rows, not one array per earlier
   // rule, which at a million records meant a cache miss each.
+  // Which blocks are past the limit, one bit each: a byte each was a cache miss per record and rule at 1M.
+  const oversizedBits = all.map(({ oversized }) => {
+    const bits = new Uint32Array((oversized.length >>> 5) + 1)
+    for (let k = 0; k < oversized.length; k++) if (oversized[k]) bits[k >>> 5] |= 1 << (k & 31)
+    return bits
+  })
   const rowsOf = (side: 'left' | 'right', n: number) => {
     const rows = shared ? new Int32Array(new SharedArrayBuffer(n * R * 4)) : new Int32Array(n * R)
     // A few thousand records at a time, so that their rows stay in the cache while every rule fills them in.
     for (let from = 0; from < n; from += 4096) {
       const to = Math.min(n, from + 4096)
       for (let q = 0; q < R; q++) {
-        const { oversized } = all[q]
+        const bits = oversizedBits[q]
         const column = all[q][side]
         for (let i = from; i < to; i++) {
           const b = column[i]
           // A key shared by very many records (a common surname in one postcode sector) pairs each with all
           // the others: the square of the block's size, almost all non-matches, that other rules pair anyway.
-          rows[i * R + q] = b < 0 || oversized[b] ? -1 : b
+          rows[i * R + q] = b < 0 || (bits[b >>> 5] >>> (b & 31)) & 1 ? -1 : b
         }
       }
     }

@@ -19,10 +19,15 @@ const NEGLIGIBLE = -20
  * `threshold` are taken as links) takes candidates out of the sums when they are linked to another record: an Oliver Smith with no date of birth has
  * two namesakes on the roll, but if one of them is linked to the other Oliver Smith of the GP list by
  * date of birth, the namesake left is the one that counts.
+ *
+ * With `wanted`, only the pairs it marks (and those near even odds) are given a probability; the others are
+ * left at 0 (the first pass needs only the pairs of the one-to-one assignment).
  */
 export function recordProbabilities(pairs: PairList, weights: Float64Array, lambda: number, leftCount: number, rightCount: number,
-  linked?: { eligible: Uint8Array; first: Float64Array; threshold: number }): Float64Array {
+  linked?: { eligible: Uint8Array; first: Float64Array; threshold: number }, wanted?: Uint8Array): Float64Array {
   const n = pairs.length
+  // Record numbers may be those of a larger file than the counts given (the app works out one block of
+  // sources at a time), so the arrays are sized by the numbers seen.
   let leftSize = 0
   let rightSize = 0
   for (let p = 0; p < n; p++) {
@@ -96,7 +101,9 @@ export function recordProbabilities(pairs: PairList, weights: Float64Array, lamb
   // candidate (which outranks this pair whatever), so it is worked out without them.
   const out = new Float64Array(n)
   const far = Math.min(scaleL / (1 - piL), scaleR / (1 - piR)) * (1 - lambda)
-  for (let p = 0; p < n; p++) out[p] = far * Math.exp(Math.min(1000, weights[p]) * Math.LN2)
+  if (wanted) {
+    for (let p = 0; p < n; p++) if (wanted[p]) out[p] = far * Math.exp(Math.min(1000, weights[p]) * Math.LN2)
+  } else for (let p = 0; p < n; p++) out[p] = far * Math.exp(Math.min(1000, weights[p]) * Math.LN2)
   for (let k = 0; k < m; k++) {
     const a = nearLeft[k]
     const b = nearRight[k]
@@ -110,6 +117,7 @@ export function recordProbabilities(pairs: PairList, weights: Float64Array, lamb
 
 /** `recordProbabilities` twice: once for every pair, then again with the likely links of a one-to-one assignment taken out. */
 export function oneToOneProbabilities(pairs: PairList, weights: Float64Array, eligible: Uint8Array, lambda: number, leftCount: number, rightCount: number): Float64Array {
-  const first = recordProbabilities(pairs, weights, lambda, leftCount, rightCount)
+  // The first pass is read only where the assignment took the pair.
+  const first = recordProbabilities(pairs, weights, lambda, leftCount, rightCount, undefined, eligible)
   return recordProbabilities(pairs, weights, lambda, leftCount, rightCount, { eligible, first, threshold: 0.5 })
 }
