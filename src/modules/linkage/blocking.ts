@@ -39,6 +39,12 @@ function keyColumn(t: Table, key: BlockingKey): { values: Int32Array | Float64Ar
     case 'birthYear': return derived((v) => Math.floor(v / 10000) - 1900, 8)
     case 'birthMonthDay': return derived((v) => v % 10000, 11)
     case 'birthYearMonth': return derived((v) => (Math.floor(v / 10000) - 1900) * 12 + (Math.floor(v / 100) % 100), 12)
+    // The year with the day and month in either order: a date typed with the two swapped keeps its key.
+    case 'birthDateAnyOrder': return derived((v) => {
+      const month = Math.floor(v / 100) % 100
+      const day = v % 100
+      return ((Math.floor(v / 10000) - 1900) * 32 + Math.min(day, month)) * 32 + Math.max(day, month)
+    }, 18)
     case 'address': return { values: t.address, bits: bitsFor(d.address.size) }
   }
 }

@@ -148,7 +148,7 @@ function dateLevel(a: number, b: number, daysA: number, daysB: number): number {
 export const dateOfBirthComparison: Comparison = {
   name: 'date_of_birth',
   levels: ['exact', 'day-month swapped', 'one character', 'within a month', 'within a year', 'else'],
-  uses: ['dateOfBirth', 'birthYear', 'birthMonthDay', 'birthYearMonth'],
+  uses: ['dateOfBirth', 'birthYear', 'birthMonthDay', 'birthYearMonth', 'birthDateAnyOrder'],
   compareAll(l, r, left, right, out, stride, offset) {
     for (let p = 0; p < left.length; p++) {
       const i = left[p]

@@ -6,7 +6,7 @@ export type DateFormat = (typeof DATE_FORMATS)[number]
 
 export const BLOCKING_KEYS = ['forename', 'surname', 'dateOfBirth', 'sex', 'postcode', 'postcodeSector', 'postcodeDistrict',
   'nhsNumber', 'upn', 'forenameInitial', 'surnameInitial', 'forenameSoundex', 'surnameSoundex', 'birthYear', 'birthMonthDay', 'birthYearMonth',
-  'address'] as const
+  'birthDateAnyOrder', 'address'] as const
 export type BlockingKey = (typeof BLOCKING_KEYS)[number]
 
 const columns = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])

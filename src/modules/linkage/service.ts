@@ -20,7 +20,8 @@ export const DEFAULT_BLOCKING: BlockingRule[] = [
   // name or a place: date and initial alone made 28 million pairs at 1M x 1M, almost none of them matches.
   // (Date and forename, and Soundex of the surname and date, were left out: at 1M x 1M they made 1.1M pairs
   // and were the first to find 4 true pairs.)
-  ['dateOfBirth', 'forenameInitial', 'surnameInitial'], ['dateOfBirth', 'surname'], ['dateOfBirth', 'postcodeDistrict'],
+  // The date with day and month in either order, as the generator and real typists swap them.
+  ['birthDateAnyOrder', 'forenameInitial', 'surnameInitial'], ['dateOfBirth', 'surname'], ['dateOfBirth', 'postcodeDistrict'],
   ['surname', 'postcodeSector'], ['forename', 'postcodeSector'], ['postcode', 'birthYear'],
   // The same house and street, whatever the postcode says: a household is a handful of records.
   ['address', 'birthYear'], ['address', 'forenameInitial'],
@@ -55,7 +56,7 @@ export type LinkageResult = {
 
 const KEY_FIELD: Record<BlockingKey, keyof Mapping['fields']> = {
   forename: 'forename', forenameInitial: 'forename', forenameSoundex: 'forename', surname: 'surname', surnameInitial: 'surname', surnameSoundex: 'surname',
-  dateOfBirth: 'dateOfBirth', birthYear: 'dateOfBirth', birthMonthDay: 'dateOfBirth', birthYearMonth: 'dateOfBirth', sex: 'sex', postcode: 'postcode',
+  dateOfBirth: 'dateOfBirth', birthYear: 'dateOfBirth', birthMonthDay: 'dateOfBirth', birthYearMonth: 'dateOfBirth', birthDateAnyOrder: 'dateOfBirth', sex: 'sex', postcode: 'postcode',
   postcodeSector: 'postcode', postcodeDistrict: 'postcode', nhsNumber: 'nhsNumber', upn: 'upn', address: 'address',
 }
 
