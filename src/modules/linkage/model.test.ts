@@ -4,7 +4,7 @@ import { buildComparisons, compareRecords, NULL_LEVEL } from './comparisons.ts'
 import { encodePair } from './encode.ts'
 import { evaluateLinkage } from './evaluate.ts'
 import { fileMapping, parseMapping } from './mapping.ts'
-import { trainModel } from './model.ts'
+import { aggregatePatterns, trainModel } from './model.ts'
 import { loadAliasTable } from './nicknames.ts'
 import { toLinkRecord } from './records.ts'
 import { explainPair } from './score.ts'
@@ -17,6 +17,17 @@ const records = generateDedupe({ people: 4000, duplicateRate: 0.3, errorRate: 0.
   .map((row) => ({ ...toLinkRecord(row, fileMapping(mapping, 'left')), truth: row.person_id }))
 
 describe('training without labels', () => {
+  it('keeps comparison patterns apart when a comparison has eight levels (residence) next to an unknown', () => {
+    // Keyed in base 8, [exact, level 7] and [level 1, unknown] came out as one pattern.
+    const gammas = Int8Array.from([0, 7, 1, NULL_LEVEL, 0, 7])
+
+    const patterns = aggregatePatterns(gammas, 2)
+
+    assert.equal(patterns.size, 2)
+    assert.deepEqual(Array.from(patterns.counts), [2, 1])
+    assert.deepEqual(Array.from(patterns.gammas), [0, 7, 1, NULL_LEVEL])
+  })
+
   it('recovers the m and u probabilities that the labels show', () => {
     const comps = buildComparisons(fileMapping(mapping, 'left'), fileMapping(mapping, 'right'), aliases)
     const byPerson = new Map<string, number[]>()

@@ -103,15 +103,28 @@ function defaultM(levels: number): number[] {
 
 type Patterns = { gammas: Int8Array; counts: Float64Array; size: number }
 
+/**
+ * The distinct comparison patterns among the pairs, and how many pairs have each. A pattern is keyed by its
+ * levels as digits in base 16 (unknown as 0), exactly while that fits in 53 bits, and by a string beyond.
+ */
 export function aggregatePatterns(gammas: Int8Array, C: number): Patterns {
   const index = new NumberMap(4096)
+  const wide = new Map<string, number>()
+  const exact = C * 4 <= 53
   const first: number[] = []
   const tally: number[] = []
   const n = gammas.length / C
   for (let p = 0; p < n; p++) {
-    let key = 0
-    for (let c = 0; c < C; c++) key = key * 8 + gammas[p * C + c] + 1
-    const k = index.getOrAdd(key, first.length)
+    let k: number
+    if (exact) {
+      let key = 0
+      for (let c = 0; c < C; c++) key = key * 16 + gammas[p * C + c] + 1
+      k = index.getOrAdd(key, first.length)
+    } else {
+      const key = gammas.subarray(p * C, p * C + C).join(',')
+      k = wide.get(key) ?? first.length
+      if (k === first.length) wide.set(key, k)
+    }
     if (k === first.length) { first.push(p); tally.push(1) } else tally[k]++
   }
   const size = first.length
