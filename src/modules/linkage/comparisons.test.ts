@@ -89,12 +89,14 @@ describe('Soundex', () => {
 describe('date of birth comparison levels', () => {
   const dob = (a: string, b: string) => level(dateOfBirthComparison, { d: a }, { d: b })
 
-  it('recognises exact, swapped day and month, one character, within a month, within a year and else', () => {
+  it('recognises exact, swapped day and month, one character, within a week, within a month, within a year and else', () => {
     assert.equal(dob('2014-03-07', '2014-03-07'), 'exact')
     assert.equal(dob('2014-03-07', '2014-07-03'), 'day-month swapped')
     assert.equal(dob('2014-03-07', '2014-03-09'), 'one character')
-    assert.equal(dob('2014-03-09', '2014-03-10'), 'within a month')
-    assert.equal(dob('2014-03-30', '2014-04-02'), 'within a month')
+    assert.equal(dob('2014-03-09', '2014-03-10'), 'within a week')
+    assert.equal(dob('2014-03-30', '2014-04-02'), 'within a week')
+    assert.equal(dob('2014-03-29', '2014-04-06'), 'within a month')
+    assert.equal(dob('2014-03-02', '2014-03-25'), 'within a month')
     assert.equal(dob('2014-03-07', '2014-09-20'), 'within a year')
     assert.equal(dob('2014-03-07', '2010-01-20'), 'else')
   })

@@ -140,14 +140,15 @@ function dateLevel(a: number, b: number, daysA: number, daysB: number): number {
   if (a === b) return 0
   if (Math.floor(a / 10000) === Math.floor(b / 10000) && Math.floor(a / 100) % 100 === b % 100 && a % 100 === Math.floor(b / 100) % 100) return 1
   if (dateWithinOneEdit(a, b)) return 2
-  // A day mistyped across a tens boundary (09 and 10) is more than one character but a day apart.
+  // A day mistyped across a tens boundary (09 and 10) is more than one character but a day apart. A few days
+  // out is much rarer between two different children than anywhere in a month, so it is a level of its own.
   const days = Math.abs(daysA - daysB)
-  return days <= 31 ? 3 : days <= 366 ? 4 : 5
+  return days <= 7 ? 3 : days <= 31 ? 4 : days <= 366 ? 5 : 6
 }
 
 export const dateOfBirthComparison: Comparison = {
   name: 'date_of_birth',
-  levels: ['exact', 'day-month swapped', 'one character', 'within a month', 'within a year', 'else'],
+  levels: ['exact', 'day-month swapped', 'one character', 'within a week', 'within a month', 'within a year', 'else'],
   uses: ['dateOfBirth', 'birthYear', 'birthMonthDay', 'birthYearMonth', 'birthDateAnyOrder'],
   compareAll(l, r, left, right, out, stride, offset) {
     for (let p = 0; p < left.length; p++) {
