@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { blockPairs } from './blocking.ts'
+import { blockLimit, blockPairs, MAX_BLOCK, MAX_NAME_BLOCK } from './blocking.ts'
 import { connectedComponents } from './clusters.ts'
 import { encodePair } from './encode.ts'
 import { parseMapping, fileMapping } from './mapping.ts'
@@ -41,6 +41,26 @@ describe('blocking', () => {
 
     assert.deepEqual(pairs.perRule, [0, 3])
     assert.deepEqual(pairsOf(pairs).sort(), ['1-2:1', '1-4:1', '2-4:1'])
+  })
+
+  it('meets a date of birth with day and month swapped, and names with typos, through the any-order date key', () => {
+    const rows = (list: string[][]) => list.map(([id, f, s, d]) => toLinkRecord({ id, f, s, d }, mapping))
+    const roll = rows([['r1', 'leine', 'demirovic', '2019-06-10'], ['r2', 'leine', 'demirovic', '2019-06-11']])
+    const gp = rows([['g1', 'lenie', 'demieovic', '2019-10-06']])
+    const both = encodePair(roll, gp)
+
+    const pairs = blockPairs(both.left, both.right, [['birthDateAnyOrder', 'forenameInitial', 'surnameInitial']])
+    const exact = blockPairs(both.left, both.right, [['dateOfBirth', 'forenameInitial', 'surnameInitial']])
+
+    assert.deepEqual(Array.from(pairs.left, (l, k) => `${roll[l].id}-${gp[pairs.right[k]].id}`), ['r1-g1'])
+    assert.equal(exact.length, 0)
+  })
+
+  it('limits rules on names alone to smaller blocks than other rules', () => {
+    assert.equal(blockLimit(['forename', 'surnameInitial']), MAX_NAME_BLOCK)
+    assert.equal(blockLimit(['forenameSoundex', 'surname']), MAX_NAME_BLOCK)
+    assert.equal(blockLimit(['forename', 'surname', 'birthYear']), MAX_BLOCK)
+    assert.ok(MAX_NAME_BLOCK < MAX_BLOCK)
   })
 
   it('links every left record with every matching right record in link mode', () => {

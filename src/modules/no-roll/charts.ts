@@ -54,6 +54,21 @@ const LABELS: Record<string, string> = {
 }
 export const comparisonLabel = (name: string) => LABELS[name] ?? name.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase())
 
+const KEY_WORDS: Record<string, string> = {
+  forename: 'first name', surname: 'last name', dateOfBirth: 'date of birth', sex: 'sex', postcode: 'postcode',
+  postcodeSector: 'postcode sector', postcodeDistrict: 'postcode district', nhsNumber: 'NHS number', upn: 'UPN',
+  forenameInitial: 'first initial', surnameInitial: 'last initial', forenameSoundex: 'first name sounds alike',
+  surnameSoundex: 'last name sounds alike', birthYear: 'year of birth', birthMonthDay: 'day and month of birth',
+  birthYearMonth: 'month of birth', birthDateAnyOrder: 'date of birth with day and month either way', address: 'address',
+}
+
+/** A blocking rule as stored ("forename + surname + birthYear") in words: "First name, last name and year of birth". */
+export function ruleInWords(rule: string): string {
+  const words = rule.split(' + ').map((k) => KEY_WORDS[k] ?? k)
+  const text = words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : words[0]
+  return text.replace(/^./, (c) => c.toUpperCase())
+}
+
 /** A pair's score built up step by step: the prior, then what each comparison added or took away. */
 export function waterfallChart(steps: WaterfallStep[]): string {
   let total = 0

@@ -129,7 +129,7 @@ describe('finding children on no roll', () => {
 
     const model = await officer.get('/find/model')
     assert.equal(html(model)('svg[role=img]').length >= 4, true)
-    assert.match(textOf(model, '[data-testid=blocking]'), /forename \+ surname \+ birthYear/)
+    assert.match(textOf(model, '[data-testid=blocking]'), /First name, last name and year of birth/)
     assert.match(textOf(model, '[data-testid=household]'), /In this run \d+(\.\d)?% of pairs of different children at one address \(\d+ pairs\) shared a surname/)
   })
 

@@ -15,7 +15,7 @@ import {
   acceptCandidate, AlreadyDecided, dismissCandidate, dismissReasonLabel, evidenceSummary, getRun, getSource, listRunCandidates, LINK_THRESHOLD, mapSource,
   MAX_SOURCE_BYTES, RUN_JOB, SOURCE_JOB, startRun, suggestMapping, uploadSource, viewCandidate,
 } from './service.ts'
-import { comparisonLabel, waterfallChart, weightChart } from './charts.ts'
+import { comparisonLabel, ruleInWords, waterfallChart, weightChart } from './charts.ts'
 import * as q from './queries.ts'
 
 type Upload = { filename: string; data: Buffer }
@@ -198,7 +198,7 @@ export function noRollRoutes(deps: Deps): FastifyPluginAsync {
       const latest = await withTenant(deps.db, tenant(request), (tx) => q.latestModel(tx))
       return reply.page('no-roll/views/model.njk', {
         title: 'The linkage model', latest, backLink: '/find',
-        charts: latest?.model.comparisons.map((c) => weightChart(c)) ?? [], comparisonLabel,
+        charts: latest?.model.comparisons.map((c) => weightChart(c)) ?? [], comparisonLabel, ruleInWords,
       })
     })
   }
