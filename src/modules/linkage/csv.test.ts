@@ -68,6 +68,21 @@ describe('reading CSV from bytes', () => {
   })
 })
 
+describe('reading a second file into dictionaries a first has filled', () => {
+  it('gives each postcode its own sector, district and area, however many postcodes came before', () => {
+    const mapping = fileMapping(parseMapping({ id: 'id', fields: { forename: 'f', postcode: 'pc' } }), 'left')
+    const dicts = new Dictionaries()
+    // Ten thousand postcodes in the first file, so the second file's new postcodes have ids far past its own count.
+    const postcode = (k: number) => `ZZ${1 + (k % 90)} ${k % 10}${'ABDEFGHJLNPQRSTUWXYZ'[Math.floor(k / 10) % 20]}${'ABDEFGHJLNPQRSTUWXYZ'[Math.floor(k / 200) % 20]}`
+    const first = ['id,f,pc', ...Array.from({ length: 10_000 }, (_, k) => `${k},Ann,${postcode(k)}`)].join('\n')
+    parseTable(first, mapping, 'first.csv', dicts)
+
+    const second = parseTable('id,f,pc\n1,Bo,AB1 2DE\n2,Cy,AB1 2DF\n', mapping, 'second.csv', dicts)
+
+    assert.deepEqual([dicts.sector.values[second.sector[0]], dicts.district.values[second.district[1]], dicts.area.values[second.area[1]]], ['AB1 2', 'AB1', 'AB'])
+  })
+})
+
 describe('packed codes for postcodes and identifiers', () => {
   it('accepts exactly the postcodes the pattern accepts, with the same parts', () => {
     // Random strings over the letters and digits that matter, of every length a postcode can have.

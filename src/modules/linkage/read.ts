@@ -103,7 +103,8 @@ function postcodeReader(buf: Buffer, at: number[], dicts: Dictionaries): (row: C
     if (!codes) return slow(n === 0 ? '' : cellText(buf, row, k), into)
     const unit = dicts.postcode.idOfCode(codes.unit)
     if (unit >= sectorOf.length) {
-      const grow = (a: Int32Array) => { const b = new Int32Array(a.length * 2); b.set(a); return b }
+      // Ids may come from a dictionary another file has already filled, so they can jump well past the end.
+      const grow = (a: Int32Array) => { const b = new Int32Array(Math.max(a.length * 2, unit + 1)); b.set(a); return b }
       sectorOf = grow(sectorOf)
       districtOf = grow(districtOf)
       areaOf = grow(areaOf)
