@@ -1,3 +1,5 @@
+import { doubleSlots } from './hash-tables.ts'
+
 // Reading a CSV file for the engine straight from its bytes. A general parser makes a string of every cell
 // (ten million at a million rows) and an array for every row, and the collector then spent longer on them
 // than the linkage spent on anything else. Here a row is only a list of where its cells start and end in
@@ -170,17 +172,7 @@ export class ByteMemo {
   }
 
   private grow() {
-    const slots = this.slots
-    const hashes = this.hashes
-    this.slots = new Int32Array(slots.length * 2).fill(-1)
-    this.hashes = new Int32Array(slots.length * 2)
+    ({ slots: this.slots, hashes: this.hashes } = doubleSlots(this.slots, this.hashes))
     this.mask = this.slots.length - 1
-    for (let k = 0; k < slots.length; k++) {
-      if (slots[k] === -1) continue
-      let i = hashes[k] & this.mask
-      while (this.slots[i] !== -1) i = (i + 1) & this.mask
-      this.slots[i] = slots[k]
-      this.hashes[i] = hashes[k]
-    }
   }
 }
