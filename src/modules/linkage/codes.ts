@@ -17,7 +17,9 @@ const isUnitLetter = (c: number) => isLetter(c) && c !== 67 && c !== 73 && c !==
 
 // A postcode's code has seven places in base 37: area (2), district (2), sector (1), unit (2), with 0 in a
 // place not used. A sector's code is its units' codes with the unit places empty, and so on up to the area.
-function unpack(code: number): string {
+
+/** The text of a postcode's code (unit, sector, district or area). */
+export function renderPostcode(code: number): string {
   const p: number[] = []
   for (let k = 6; k >= 0; k--) { p[k] = code % 37; code = Math.floor(code / 37) }
   const part = (from: number, to: number) => p.slice(from, to).filter((v) => v > 0).map(charOf).join('')
@@ -60,12 +62,16 @@ export function ukPostcodeCodes(chars: Uint8Array, n: number): PostcodeCodes | n
   return null
 }
 
+const bytesOf = (text: string): Uint8Array => {
+  const out = new Uint8Array(text.length)
+  for (let k = 0; k < text.length; k++) { const c = text.charCodeAt(k); out[k] = c < 256 ? c : 0 }
+  return out
+}
+
 /** The codes of a postcode already normalised as text (the app's records). */
 export function postcodeCodes(pc: Postcode): PostcodeCodes | null {
   if (!pc.isUk) return null
-  const squashed = pc.value.replace(' ', '')
-  const chars = new Uint8Array(squashed.length)
-  for (let k = 0; k < squashed.length; k++) chars[k] = squashed.charCodeAt(k)
+  const chars = bytesOf(pc.value.replace(' ', ''))
   return ukPostcodeCodes(chars, chars.length)
 }
 
@@ -111,12 +117,6 @@ export function identifierText(code: number): string {
   return `${String.fromCharCode(65 + letter)}${String(digits).padStart(11, '0')}${charOf(last)}`
 }
 
-const bytesOf = (text: string): Uint8Array => {
-  const out = new Uint8Array(text.length)
-  for (let k = 0; k < text.length; k++) { const c = text.charCodeAt(k); out[k] = c < 256 ? c : 0 }
-  return out
-}
-
 /** The code of an identifier already normalised as text (`normaliseNhsNumber`, `normaliseUpn`). */
 export function identifierCode(text: string): number {
   const chars = bytesOf(text)
@@ -131,7 +131,7 @@ const TEXT_BASE = 2 ** 50
  * given one above every real code through a table of their text.
  */
 export class CodeDictionary {
-  private map = new NumberMap(1 << 12)
+  private readonly map = new NumberMap(1 << 12)
   readonly codes: number[] = []
   private readonly texts = new StringTable()
   private readonly known: number
@@ -172,4 +172,3 @@ export class CodeDictionary {
 
 export type PortableCodes = { codes: number[]; texts: string[] }
 
-export const renderPostcode = unpack

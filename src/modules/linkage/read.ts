@@ -72,8 +72,7 @@ function identifierReader(buf: Buffer, at: number[], kind: 'nhs' | 'upn'): (row:
   return (row) => {
     const n = squashCell(buf, row, k, chars, kind === 'nhs')
     if (n < 0) return slow(cellText(buf, row, k))
-    const code = kind === 'nhs' ? nhsNumberCode(chars, n) : upnCode(chars, n)
-    return code
+    return kind === 'nhs' ? nhsNumberCode(chars, n) : upnCode(chars, n)
   }
 }
 
