@@ -2,7 +2,7 @@ import { Dictionaries, encodeTable, type Table } from './encode.ts'
 import type { BlockingKey, FieldName, FileMapping } from './mapping.ts'
 import type { AliasTable } from './nicknames.ts'
 import type { LinkRecord } from './records.ts'
-import { cannotReach, jaroWinkler, soundex, withinOneEdit } from './similarity.ts'
+import { bitCount, cannotReachApart, jaroWinkler, soundex, withinOneEdit } from './similarity.ts'
 
 /** The level a pair reached when either side is unknown: it carries no evidence either way. */
 export const NULL_LEVEL = -1
@@ -63,35 +63,43 @@ function nameComparison(name: string, column: (t: Table) => Int32Array, aliases:
     // Spelled as heard (Thompson and Tomson, Siobhan and Shevaun do not, Ashworth and Ashwerth do).
     return soundex(a) === soundex(b) ? shift + 3 : shift + 4
   }
-  // Per value: a number for its first word, and whether the nickname table knows that word. Two names can
-  // be aliases only if they share a first word or both are in the table.
-  const aliasInfo = new WeakMap<Dictionaries, { first: Int32Array; known: Uint8Array }>()
+  // Per value: a number for its first word, and the nickname table's family bits for that word. Two names
+  // can be aliases only if they share a first word or a family bit.
+  const aliasInfo = new WeakMap<Dictionaries, { first: Int32Array; families: Int32Array }>()
   const aliasInfoOf = (dicts: Dictionaries) => {
     const values = dicts.names.values
     let info = aliasInfo.get(dicts)
     if (!info || info.first.length !== values.length) {
       const words = new Map<string, number>()
       const first = new Int32Array(values.length)
-      const known = new Uint8Array(values.length)
+      const families = new Int32Array(values.length)
       values.forEach((v, i) => {
         const w = firstWord(v)
         let n = words.get(w)
         if (n === undefined) words.set(w, (n = words.size))
         first[i] = n
-        known[i] = aliases?.knows(w) ? 1 : 0
+        families[i] = aliases?.familyMask(w) ?? 0
       })
-      aliasInfo.set(dicts, (info = { first, known }))
+      aliasInfo.set(dicts, (info = { first, families }))
     }
     return info
   }
-  const different = (dicts: Dictionaries, a: number, b: number, masks: Int32Array, lengths: Int32Array, first: Int32Array, known: Uint8Array,
+  const different = (dicts: Dictionaries, a: number, b: number, masks: Int32Array, lengths: Int32Array, first: Int32Array, families: Int32Array,
     sounds: Int32Array): number => {
     const values = dicts.names.values
     // Most different names are plainly different: too few letters in common to reach the lower Jaro-Winkler
-    // level, more than one edit apart, not aliases and not alike in sound. That is settled without the cache.
-    if (cannotReach(masks[a], lengths[a], masks[b], lengths[b], 0.88) && sounds[a] !== sounds[b] &&
-      (Math.abs(lengths[a] - lengths[b]) > 1 || !withinOneEdit(values[a], values[b])) &&
-      !(aliases && (first[a] === first[b] || (known[a] && known[b])))) return shift + 4
+    // level, and not aliases. Their level (one edit, alike in sound, or else) is settled without the cache,
+    // and mostly without reading the names themselves (each a memory access of its own).
+    if (!(aliases && (first[a] === first[b] || (families[a] & families[b]) !== 0))) {
+      // Letters each has that the other lacks: one edit leaves at most one either way.
+      const onlyA = bitCount(masks[a] & ~masks[b])
+      const onlyB = bitCount(masks[b] & ~masks[a])
+      if (cannotReachApart(lengths[a], onlyA, lengths[b], onlyB, 0.88)) {
+        // As `slow` would find: below 0.88, so one edit, then sound, decide.
+        if (onlyA <= 1 && onlyB <= 1 && Math.abs(lengths[a] - lengths[b]) <= 1 && withinOneEdit(values[a], values[b])) return shift + 2
+        return sounds[a] === sounds[b] ? shift + 3 : shift + 4
+      }
+    }
     return dicts.level(name, a, b, values, slow)
   }
   return {
@@ -103,43 +111,65 @@ function nameComparison(name: string, column: (t: Table) => Int32Array, aliases:
       const A = column(l)
       const B = column(r)
       const { masks, lengths } = l.dicts.names.letters()
-      const { first, known } = aliasInfoOf(l.dicts)
+      const { first, families } = aliasInfoOf(l.dicts)
       const sounds = l.dicts.names.soundex()
       for (let p = 0; p < left.length; p++) {
         const a = A[left[p]]
         const b = B[right[p]]
-        out[p * stride + offset] = a < 0 || b < 0 ? NULL_LEVEL : a === b ? 0 : different(l.dicts, a, b, masks, lengths, first, known, sounds)
+        out[p * stride + offset] = a < 0 || b < 0 ? NULL_LEVEL : a === b ? 0 : different(l.dicts, a, b, masks, lengths, first, families, sounds)
       }
     },
   }
 }
 
-// Digits of yyyymmdd that are side by side in the written date (2014-03-07): a swap across a dash is not one slip.
-const SWAPPABLE = [true, true, true, false, true, false, true]
-
-/** One digit different, or two neighbouring digits of one part swapped, as one edit of the ISO string. */
-function dateWithinOneEdit(a: number, b: number): boolean {
-  let first = -1
-  let diffs = 0
-  for (let k = 0, x = a, y = b; k < 8; k++, x = Math.floor(x / 10), y = Math.floor(y / 10)) {
-    if (x % 10 !== y % 10) {
-      if (++diffs > 2) return false
-      first = 7 - k
-    }
-  }
-  if (diffs === 1) return true
-  // `first` is now the leftmost differing digit, counting from the left.
-  if (!SWAPPABLE[first]) return false
-  const digit = (v: number, k: number) => Math.floor(v / 10 ** (7 - k)) % 10
-  return digit(a, first) === digit(b, first + 1) && digit(a, first + 1) === digit(b, first)
+/**
+ * A date yyyymmdd as its eight digits, four bits each (2014-03-07 is 0x20140307), or -1: comparing two dates
+ * digit by digit is then a few operations on one number, where dividing by ten for each digit was most of
+ * the cost of the comparison over millions of pairs.
+ */
+export function dateDigits(ymd: number): number {
+  if (ymd < 0) return -1
+  let digits = 0
+  for (let k = 0, v = ymd; k < 8; k++, v = Math.floor(v / 10)) digits |= (v % 10) << (4 * k)
+  return digits
 }
 
-/** Dates as yyyymmdd and as day numbers. */
+// Each table's dates as digits, worked out the first time a table is compared (its `dob` column is the key).
+const digitsOfColumn = new WeakMap<Int32Array, Int32Array>()
+function digitsOf(t: Table): Int32Array {
+  let digits = digitsOfColumn.get(t.dob)
+  if (!digits) {
+    digits = new Int32Array(t.dob.length)
+    for (let i = 0; i < digits.length; i++) digits[i] = dateDigits(t.dob[i])
+    digitsOfColumn.set(t.dob, digits)
+  }
+  return digits
+}
+
+// Which neighbouring digits of yyyymmdd may be swapped as one slip, by the left one's place (from the left):
+// those side by side in the written date (2014-03-07). A swap across a dash is not one slip.
+const SWAPPABLE = [true, true, true, false, true, false, true]
+
+/**
+ * The level of two dates as digits (`dateDigits`) and as day numbers. One character different is one digit,
+ * or two neighbouring digits of one part swapped, as one edit of the ISO string.
+ */
 function dateLevel(a: number, b: number, daysA: number, daysB: number): number {
   if (a < 0 || b < 0) return NULL_LEVEL
   if (a === b) return 0
-  if (Math.floor(a / 10000) === Math.floor(b / 10000) && Math.floor(a / 100) % 100 === b % 100 && a % 100 === Math.floor(b / 100) % 100) return 1
-  if (dateWithinOneEdit(a, b)) return 2
+  // Year the same, and the month of each is the day of the other.
+  if (a >>> 16 === b >>> 16 && ((a >>> 8) & 0xff) === (b & 0xff) && (a & 0xff) === ((b >>> 8) & 0xff)) return 1
+  // A bit for each digit that differs, at the bottom of its four; their count is the top four bits of the product.
+  const diff = a ^ b
+  const differs = (diff | (diff >>> 1) | (diff >>> 2) | (diff >>> 3)) & 0x11111111
+  const count = Math.imul(differs, 0x11111111) >>> 28
+  if (count === 1) return 2
+  if (count === 2) {
+    // Two digits: side by side, swappable there, and each the other's.
+    const low = 31 - Math.clz32(differs & -differs)
+    const place = 6 - (low >>> 2)
+    if (differs === (0x11 << low) && SWAPPABLE[place] && ((a >>> low) & 15) === ((b >>> (low + 4)) & 15) && ((a >>> (low + 4)) & 15) === ((b >>> low) & 15)) return 2
+  }
   // A day mistyped across a tens boundary (09 and 10) is more than one character but a day apart. A few days
   // out is much rarer between two different children than anywhere in a month, so it is a level of its own.
   const days = Math.abs(daysA - daysB)
@@ -151,20 +181,28 @@ export const dateOfBirthComparison: Comparison = {
   levels: ['exact', 'day-month swapped', 'one character', 'within a week', 'within a month', 'within a year', 'else'],
   uses: ['dateOfBirth', 'birthYear', 'birthMonthDay', 'birthYearMonth', 'birthDateAnyOrder'],
   compareAll(l, r, left, right, out, stride, offset) {
+    const A = digitsOf(l)
+    const B = digitsOf(r)
+    const daysA = l.dobDays
+    const daysB = r.dobDays
     for (let p = 0; p < left.length; p++) {
       const i = left[p]
       const j = right[p]
-      out[p * stride + offset] = dateLevel(l.dob[i], r.dob[j], l.dobDays[i], r.dobDays[j])
+      out[p * stride + offset] = dateLevel(A[i], B[j], daysA[i], daysB[j])
     }
   },
 }
 
-function postcodeLevel(l: Table, i: number, r: Table, j: number): number {
-  const a = l.postcode[i]
-  const b = r.postcode[j]
+/** The columns a postcode comparison reads, taken out of the table once per run of pairs. */
+const placeOf = (t: Table) => ({ unit: t.postcode, uk: t.postcodeIsUk, sector: t.sector, district: t.district, area: t.area })
+type Place = ReturnType<typeof placeOf>
+
+function postcodeLevel(l: Place, i: number, r: Place, j: number): number {
+  const a = l.unit[i]
+  const b = r.unit[j]
   if (a < 0 || b < 0) return NULL_LEVEL
   if (a === b) return 0
-  if (!l.postcodeIsUk[i] || !r.postcodeIsUk[j]) return 4
+  if (!l.uk[i] || !r.uk[j]) return 4
   return l.sector[i] === r.sector[j] ? 1 : l.district[i] === r.district[j] ? 2 : l.area[i] === r.area[j] ? 3 : 4
 }
 
@@ -173,27 +211,13 @@ export const postcodeComparison: Comparison = {
   levels: ['unit', 'sector', 'district', 'area', 'else'],
   uses: ['postcode', 'postcodeSector', 'postcodeDistrict'],
   compareAll(l, r, left, right, out, stride, offset) {
-    for (let p = 0; p < left.length; p++) out[p * stride + offset] = postcodeLevel(l, left[p], r, right[p])
+    const pl = placeOf(l)
+    const pr = placeOf(r)
+    for (let p = 0; p < left.length; p++) out[p * stride + offset] = postcodeLevel(pl, left[p], pr, right[p])
   },
 }
 
 const similarAddress = (a: string, b: string): number => (jaroWinkler(a, b) >= 0.9 ? 1 : 2)
-
-function residenceLevel(l: Table, i: number, r: Table, j: number): number {
-  const level = postcodeLevel(l, i, r, j)
-  if (level === NULL_LEVEL) return NULL_LEVEL
-  const a = l.address[i]
-  const b = r.address[j]
-  if (level > 0) {
-    // The same house and street under another postcode is a mistyped postcode far more often than a move
-    // to an identically named address elsewhere in the area.
-    if (a >= 0 && a === b) return 3
-    return level + 3
-  }
-  if (a < 0 || b < 0) return 2
-  if (a === b) return 0
-  return l.dicts.level('residence', a, b, l.dicts.address.values, similarAddress)
-}
 
 /**
  * Postcode and address together. They are not independent evidence: two children at one address share
@@ -204,7 +228,30 @@ export const residenceComparison: Comparison = {
   levels: ['same address', 'similar address, same postcode', 'postcode unit', 'same address, other postcode', 'sector', 'district', 'area', 'else'],
   uses: ['postcode', 'postcodeSector', 'postcodeDistrict'],
   compareAll(l, r, left, right, out, stride, offset) {
-    for (let p = 0; p < left.length; p++) out[p * stride + offset] = residenceLevel(l, left[p], r, right[p])
+    const pl = placeOf(l)
+    const pr = placeOf(r)
+    const A = l.address
+    const B = r.address
+    const dicts = l.dicts
+    const values = dicts.address.values
+    for (let p = 0; p < left.length; p++) {
+      const i = left[p]
+      const j = right[p]
+      const level = postcodeLevel(pl, i, pr, j)
+      let out_: number
+      if (level === NULL_LEVEL) out_ = NULL_LEVEL
+      else {
+        const a = A[i]
+        const b = B[j]
+        // The same house and street under another postcode is a mistyped postcode far more often than a move
+        // to an identically named address elsewhere in the area.
+        if (level > 0) out_ = a >= 0 && a === b ? 3 : level + 3
+        else if (a < 0 || b < 0) out_ = 2
+        else if (a === b) out_ = 0
+        else out_ = dicts.level('residence', a, b, values, similarAddress)
+      }
+      out[p * stride + offset] = out_
+    }
   },
 }
 

@@ -25,70 +25,120 @@ const NEGLIGIBLE = -20
  */
 export function recordProbabilities(pairs: PairList, weights: Float64Array, lambda: number, leftCount: number, rightCount: number,
   linked?: { eligible: Uint8Array; first: Float64Array; threshold: number }, wanted?: Uint8Array): Float64Array {
+  const near = nearPairs(pairs, weights, lambda)
+  let partners: Partners | undefined
+  if (linked) {
+    partners = noPartners(near)
+    for (let p = 0; p < pairs.length; p++) if (linked.eligible[p] && linked.first[p] >= linked.threshold) partners.link(pairs.left[p], pairs.right[p])
+  }
+  return probabilitiesOf(pairs, weights, near, estimate(near, lambda, leftCount, rightCount, partners), wanted)
+}
+
+/** `recordProbabilities` twice: once for the pairs of a one-to-one assignment, then for every pair with the likely links of that assignment taken out. */
+export function oneToOneProbabilities(pairs: PairList, weights: Float64Array, eligible: Uint8Array, lambda: number, leftCount: number, rightCount: number): Float64Array {
+  const near = nearPairs(pairs, weights, lambda)
+  const first = estimate(near, lambda, leftCount, rightCount)
+  // A pair far from even odds has a chance of a few in a thousand at most (see `probabilitiesOf`), so only
+  // near pairs can be likely links: the first pass needs no loop over every pair.
+  const partners = noPartners(near)
+  for (let k = 0; k < near.count; k++) {
+    const p = near.pairs[k]
+    if (eligible[p] && first.probability(k) >= LIKELY) partners.link(near.left[k], near.right[k])
+  }
+  return probabilitiesOf(pairs, weights, near, estimate(near, lambda, leftCount, rightCount, partners))
+}
+
+/** The chance at which the first pass's pairs count as links in the second. */
+const LIKELY = 0.5
+
+/**
+ * The pairs within 2^-20 of even odds: only they can move a record's sum (against 1 - π, a few in a hundred).
+ * At scale they are a few in a hundred of all pairs, so the rounds of EM run over these alone and the rest
+ * are worked out once at the end. Record numbers may be those of a larger file than the counts given (the
+ * app works out one block of sources at a time), so the sums are sized by the numbers seen.
+ */
+function nearPairs(pairs: PairList, weights: Float64Array, lambda: number) {
   const n = pairs.length
-  // Record numbers may be those of a larger file than the counts given (the app works out one block of
-  // sources at a time), so the arrays are sized by the numbers seen.
+  let count = 0
   let leftSize = 0
   let rightSize = 0
   for (let p = 0; p < n; p++) {
-    leftSize = Math.max(leftSize, pairs.left[p] + 1)
-    rightSize = Math.max(rightSize, pairs.right[p] + 1)
+    if (!(weights[p] > NEGLIGIBLE)) continue
+    count++
+    if (pairs.left[p] >= leftSize) leftSize = pairs.left[p] + 1
+    if (pairs.right[p] >= rightSize) rightSize = pairs.right[p] + 1
   }
-  const partnerL = new Int32Array(leftSize).fill(-1)
-  const partnerR = new Int32Array(rightSize).fill(-1)
-  if (linked) {
-    for (let p = 0; p < n; p++) {
-      if (!linked.eligible[p] || linked.first[p] < linked.threshold) continue
-      partnerL[pairs.left[p]] = pairs.right[p]
-      partnerR[pairs.right[p]] = pairs.left[p]
+  const near = { count, leftSize, rightSize, pairs: new Int32Array(count), left: new Int32Array(count), right: new Int32Array(count), q: new Float64Array(count) }
+  for (let p = 0, k = 0; p < n; p++) {
+    if (!(weights[p] > NEGLIGIBLE)) continue
+    near.pairs[k] = p
+    near.left[k] = pairs.left[p]
+    near.right[k] = pairs.right[p]
+    // λ·LR of the pair (the weight includes the prior odds λ / (1 - λ)).
+    near.q[k] = Math.exp(Math.min(1000, weights[p]) * Math.LN2) * (1 - lambda)
+    k++
+  }
+  return near
+}
+type Near = ReturnType<typeof nearPairs>
+
+/** Each record's likely link, from the first pass (-1 for none). */
+function noPartners(near: Near) {
+  const left = new Int32Array(near.leftSize).fill(-1)
+  const right = new Int32Array(near.rightSize).fill(-1)
+  return {
+    left, right,
+    link(a: number, b: number) {
+      // A likely link is a near pair, so its records are within the sizes.
+      left[a] = b
+      right[b] = a
+    },
+  }
+}
+type Partners = ReturnType<typeof noPartners>
+
+/**
+ * π for each file by a few rounds of EM, and each record's sum over its near candidates. A candidate does
+ * not count towards a record's sum when its other record is linked to someone else (`partners`).
+ */
+function estimate(near: Near, lambda: number, leftCount: number, rightCount: number, partners?: Partners) {
+  const m = near.count
+  const inLeft = new Uint8Array(m).fill(1)
+  const inRight = new Uint8Array(m).fill(1)
+  if (partners) {
+    for (let k = 0; k < m; k++) {
+      const a = near.left[k]
+      const b = near.right[k]
+      const pr = partners.right[b]
+      const pl = partners.left[a]
+      inLeft[k] = pr < 0 || pr === a ? 1 : 0
+      inRight[k] = pl < 0 || pl === b ? 1 : 0
     }
   }
-  // Only pairs within 2^-20 of even odds can move a record's sum (against 1 - π, a few in a hundred); at
-  // scale they are a few in a hundred of all pairs, so the rounds below run over those alone and the
-  // rest are worked out once at the end.
-  let m = 0
-  for (let p = 0; p < n; p++) if (weights[p] > NEGLIGIBLE) m++
-  const near = new Int32Array(m)
-  for (let p = 0, k = 0; p < n; p++) if (weights[p] > NEGLIGIBLE) near[k++] = p
-  const nearLeft = new Int32Array(m)
-  const nearRight = new Int32Array(m)
-  // λ·LR of each pair (the weight includes the prior odds λ / (1 - λ)), and whether it counts towards its
-  // left and right records' sums: not when the other record of the pair is linked to someone else.
-  const q = new Float64Array(m)
-  const inLeft = new Uint8Array(m)
-  const inRight = new Uint8Array(m)
-  near.forEach((p, k) => {
-    const a = pairs.left[p]
-    const b = pairs.right[p]
-    nearLeft[k] = a
-    nearRight[k] = b
-    q[k] = Math.exp(Math.min(1000, weights[p]) * Math.LN2) * (1 - lambda)
-    inLeft[k] = partnerR[b] < 0 || partnerR[b] === a ? 1 : 0
-    inRight[k] = partnerL[a] < 0 || partnerL[a] === b ? 1 : 0
-  })
   const clamp = (x: number) => Math.min(0.999, Math.max(0.001, x))
   let piL = clamp(lambda * rightCount)
   let piR = clamp(lambda * leftCount)
-  const sumL = new Float64Array(leftSize)
-  const sumR = new Float64Array(rightSize)
+  const sumL = new Float64Array(near.leftSize)
+  const sumR = new Float64Array(near.rightSize)
+  let scaleL = 0
+  let scaleR = 0
   const sums = () => {
     // The per-pair prior is π / N rather than λ, so λ·LR is scaled by π / (λ·N).
-    const scaleL = piL / (lambda * rightCount)
-    const scaleR = piR / (lambda * leftCount)
+    scaleL = piL / (lambda * rightCount)
+    scaleR = piR / (lambda * leftCount)
     sumL.fill(0)
     sumR.fill(0)
     for (let k = 0; k < m; k++) {
-      if (inLeft[k]) sumL[nearLeft[k]] += q[k] * scaleL
-      if (inRight[k]) sumR[nearRight[k]] += q[k] * scaleR
+      if (inLeft[k]) sumL[near.left[k]] += near.q[k] * scaleL
+      if (inRight[k]) sumR[near.right[k]] += near.q[k] * scaleR
     }
-    return { scaleL, scaleR }
   }
   for (let round = 0; round < 50; round++) {
     sums()
     let matchedL = 0
     let matchedR = 0
-    for (let a = 0; a < leftSize; a++) if (sumL[a]) matchedL += sumL[a] / (1 - piL + sumL[a])
-    for (let b = 0; b < rightSize; b++) if (sumR[b]) matchedR += sumR[b] / (1 - piR + sumR[b])
+    for (let a = 0; a < near.leftSize; a++) if (sumL[a]) matchedL += sumL[a] / (1 - piL + sumL[a])
+    for (let b = 0; b < near.rightSize; b++) if (sumR[b]) matchedR += sumR[b] / (1 - piR + sumR[b])
     const nextL = clamp(matchedL / leftCount)
     const nextR = clamp(matchedR / rightCount)
     const change = Math.abs(nextL - piL) + Math.abs(nextR - piR)
@@ -96,28 +146,29 @@ export function recordProbabilities(pairs: PairList, weights: Float64Array, lamb
     piR = nextR
     if (change < 1e-5) break
   }
-  const { scaleL, scaleR } = sums()
-  // A pair far from even odds: its records' sums are a few in a hundred at most unless they have a strong
-  // candidate (which outranks this pair whatever), so it is worked out without them.
+  sums()
+  return {
+    /** A pair far from even odds: its records' sums are a few in a hundred at most unless they have a strong candidate (which outranks this pair whatever), so it is worked out without them. */
+    far: Math.min(scaleL / (1 - piL), scaleR / (1 - piR)) * (1 - lambda),
+    /** The chance of near pair k. */
+    probability(k: number): number {
+      const l = near.q[k] * scaleL
+      const r = near.q[k] * scaleR
+      // A pair whose other record is taken is judged as if it were not: with itself in the sum.
+      return Math.min(l / (1 - piL + sumL[near.left[k]] + (inLeft[k] ? 0 : l)), r / (1 - piR + sumR[near.right[k]] + (inRight[k] ? 0 : r)))
+    },
+  }
+}
+
+/** Every pair's chance (or only those `wanted` marks, and near pairs; the rest left at 0). */
+function probabilitiesOf(pairs: PairList, weights: Float64Array, near: Near, est: ReturnType<typeof estimate>, wanted?: Uint8Array): Float64Array {
+  const n = pairs.length
   const out = new Float64Array(n)
-  const far = Math.min(scaleL / (1 - piL), scaleR / (1 - piR)) * (1 - lambda)
+  // far is at most 1000 (π is at most 0.999), so a far pair's chance is below 1000 * 2^-20, one in a thousand.
+  const far = est.far
   if (wanted) {
     for (let p = 0; p < n; p++) if (wanted[p]) out[p] = far * Math.exp(Math.min(1000, weights[p]) * Math.LN2)
   } else for (let p = 0; p < n; p++) out[p] = far * Math.exp(Math.min(1000, weights[p]) * Math.LN2)
-  for (let k = 0; k < m; k++) {
-    const a = nearLeft[k]
-    const b = nearRight[k]
-    const l = q[k] * scaleL
-    const r = q[k] * scaleR
-    // A pair whose other record is taken is judged as if it were not: with itself in the sum.
-    out[near[k]] = Math.min(l / (1 - piL + sumL[a] + (inLeft[k] ? 0 : l)), r / (1 - piR + sumR[b] + (inRight[k] ? 0 : r)))
-  }
+  for (let k = 0; k < near.count; k++) out[near.pairs[k]] = est.probability(k)
   return out
-}
-
-/** `recordProbabilities` twice: once for every pair, then again with the likely links of a one-to-one assignment taken out. */
-export function oneToOneProbabilities(pairs: PairList, weights: Float64Array, eligible: Uint8Array, lambda: number, leftCount: number, rightCount: number): Float64Array {
-  // The first pass is read only where the assignment took the pair.
-  const first = recordProbabilities(pairs, weights, lambda, leftCount, rightCount, undefined, eligible)
-  return recordProbabilities(pairs, weights, lambda, leftCount, rightCount, { eligible, first, threshold: 0.5 })
 }

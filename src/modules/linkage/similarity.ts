@@ -75,7 +75,7 @@ export function withinOneEdit(a: string, b: string): boolean {
   return k === s.length
 }
 
-const bitCount = (x: number): number => {
+export const bitCount = (x: number): number => {
   x -= (x >>> 1) & 0x55555555
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333)
   return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24
@@ -89,7 +89,12 @@ const bitCount = (x: number): number => {
  * once and never need the full measure.
  */
 export function cannotReach(maskA: number, lengthA: number, maskB: number, lengthB: number, threshold: number): boolean {
-  const m = Math.min(lengthA - bitCount(maskA & ~maskB), lengthB - bitCount(maskB & ~maskA))
+  return cannotReachApart(lengthA, bitCount(maskA & ~maskB), lengthB, bitCount(maskB & ~maskA), threshold)
+}
+
+/** `cannotReach` from the number of letters each string has that the other lacks (`onlyA`, `onlyB`). */
+export function cannotReachApart(lengthA: number, onlyA: number, lengthB: number, onlyB: number, threshold: number): boolean {
+  const m = Math.min(lengthA - onlyA, lengthB - onlyB)
   if (m <= 0) return true
   const jaroBound = (m / lengthA + m / lengthB + 1) / 3
   // Winkler's bonus adds at most 0.1 for each of four shared leading characters.
