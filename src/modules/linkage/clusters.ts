@@ -19,13 +19,14 @@ export function connectedComponents(nodes: number, edgesA: ArrayLike<number>, ed
     const b = find(edgesB[e])
     if (a !== b) parent[Math.max(a, b)] = Math.min(a, b)
   }
+  // A root is a node number, so each root's cluster number is kept in an array by node (0 for none yet).
   const label = new Int32Array(nodes)
-  const numbers = new Map<number, number>()
+  const numberOf = new Int32Array(nodes)
+  let clusters = 0
   for (let i = 0; i < nodes; i++) {
     const root = find(i)
-    let n = numbers.get(root)
-    if (n === undefined) numbers.set(root, (n = numbers.size + 1))
-    label[i] = n
+    if (numberOf[root] === 0) numberOf[root] = ++clusters
+    label[i] = numberOf[root]
   }
   return label
 }

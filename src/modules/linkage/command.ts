@@ -222,8 +222,11 @@ async function matchCommand(argv: string[], print: Print): Promise<number> {
   timings.write = performance.now() - mark
   mark = performance.now()
 
-  const linked = result.probabilities.reduce((n, p, i) => n + (p >= mapping.threshold && result.isEligible[i] ? 1 : 0), 0)
-  const clusterCount = new Set(result.clusters).size
+  let linked = 0
+  for (let p = 0; p < result.pairs.length; p++) if (result.probabilities[p] >= mapping.threshold && result.isEligible[p]) linked++
+  // Clusters are numbered 1, 2, 3 and so on.
+  let clusterCount = 0
+  for (let i = 0; i < result.clusters.length; i++) clusterCount = Math.max(clusterCount, result.clusters[i])
   print(`Records: ${left.size}${right ? ` and ${right.size}` : ''}`)
   print(`Blocking: ${result.pairs.length} candidate pairs`)
   result.blockingRules.forEach((rule, q) => print(`  ${describeRule(rule).padEnd(40)}${result.pairs.perRule[q]}`))

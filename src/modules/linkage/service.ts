@@ -229,11 +229,19 @@ function finish(L: Table, R: Table | null, mapping: Mapping, model: Model, block
   if (oneToOne) probabilities = oneToOneProbabilities(pairs, weights, isEligible, model.lambda, L.size, R.size)
   else for (let p = 0; p < weights.length; p++) probabilities[p] = probabilityFromWeight(weights[p])
   lap('probabilities')
+  // Only the links join records: a few in a hundred of the pairs at scale, so they are picked out first.
   const offset = R ? L.size : 0
-  const rightNodes = new Int32Array(pairs.length)
-  for (let p = 0; p < pairs.length; p++) rightNodes[p] = pairs.right[p] + offset
-  const clusters = connectedComponents(L.size + (R?.size ?? 0), pairs.left, rightNodes,
-    (e) => isEligible[e] === 1 && probabilities[e] >= mapping.threshold)
+  const links = (e: number) => isEligible[e] === 1 && probabilities[e] >= mapping.threshold
+  let count = 0
+  for (let e = 0; e < pairs.length; e++) if (links(e)) count++
+  const a = new Int32Array(count)
+  const b = new Int32Array(count)
+  for (let e = 0, k = 0; e < pairs.length; e++) {
+    if (!links(e)) continue
+    a[k] = pairs.left[e]
+    b[k++] = pairs.right[e] + offset
+  }
+  const clusters = connectedComponents(L.size + (R?.size ?? 0), a, b, () => true)
   lap('cluster')
   return { model, pairs, gammas, weights, probabilities, isEligible, clusters, blockingRules, timings }
 }
