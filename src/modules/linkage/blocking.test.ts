@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { blockLimit, blockPairs, MAX_BLOCK, MAX_NAME_BLOCK } from './blocking.ts'
+import { blockLimit, blockPairs, MAX_BLOCK, MAX_NAME_BLOCK, type BlockCache } from './blocking.ts'
 import { connectedComponents } from './clusters.ts'
 import { encodePair } from './encode.ts'
 import { parseMapping, fileMapping } from './mapping.ts'
@@ -54,6 +54,18 @@ describe('blocking', () => {
 
     assert.deepEqual(Array.from(pairs.left, (l, k) => `${roll[l].id}-${gp[pairs.right[k]].id}`), ['r1-g1'])
     assert.equal(exact.length, 0)
+  })
+
+  it('gives the same pairs from blocks kept from training (made with no limit) as from blocks made afresh', () => {
+    const cache: BlockCache = new Map()
+    // Training blocks on surname with no limit and keeps the blocks; blocking then uses them under a limit.
+    blockPairs(table, null, [['surname']], 2, Infinity, cache)
+    assert.ok(cache.has('surname'))
+
+    const kept = blockPairs(table, null, [['surname'], ['forename']], Infinity, 3, cache)
+    const fresh = blockPairs(table, null, [['surname'], ['forename']], Infinity, 3)
+    assert.deepEqual(pairsOf(kept), pairsOf(fresh))
+    assert.deepEqual(kept.perRule, [0, 3])
   })
 
   it('limits rules on names alone to smaller blocks than other rules', () => {

@@ -49,40 +49,61 @@ function keyColumn(t: Table, key: BlockingKey): { values: Int32Array | Float64Ar
   }
 }
 
+// Key columns worked out from others (Soundex codes, parts of the date) are kept per table, by the table's
+// forename column (which every copy of a table's object shares): several rules use each.
+const derivedColumns = new WeakMap<Int32Array, Map<BlockingKey, { values: Int32Array | Float64Array; bits: number }>>()
+
+function cachedKeyColumn(t: Table, key: BlockingKey): { values: Int32Array | Float64Array; bits: number } {
+  let columns = derivedColumns.get(t.forename)
+  if (!columns) derivedColumns.set(t.forename, (columns = new Map()))
+  let column = columns.get(key)
+  if (!column) columns.set(key, (column = keyColumn(t, key)))
+  return column
+}
+
+/** keys[i] * scale + v[i], or -1 where either is unknown: one pass per part, so each loop reads one kind of array. */
+function packInto(keys: Float64Array, values: Int32Array | Float64Array, scale: number): void {
+  for (let i = 0; i < keys.length; i++) {
+    const v = values[i]
+    keys[i] = keys[i] < 0 || v < 0 ? -1 : keys[i] * scale + v
+  }
+}
+
+/** Mixes part values into two 32-bit hashes per record (h1, h2), or marks the record unknown (-1 in `unknown`). */
+function hashInto(h1: Int32Array, h2: Int32Array, unknown: Uint8Array, values: Int32Array | Float64Array): void {
+  for (let i = 0; i < h1.length; i++) {
+    const v = values[i]
+    if (v < 0) { unknown[i] = 1; continue }
+    // An identifier's code is wider than 32 bits: its high part (0 for every other key) is mixed in too.
+    const high = v / 4294967296
+    h1[i] = Math.imul(h1[i] ^ v ^ high, 0x01000193) ^ (h1[i] >>> 15)
+    h2[i] = Math.imul(h2[i] ^ v ^ high, 0x5bd1e995) ^ (h2[i] >>> 13)
+  }
+}
+
 /**
  * A rule's join key for every record, packed into one number (-1 when any part is unknown, so unknowns
  * never join). Parts that fit in 53 bits together are packed exactly; wider ones are hashed, where a
  * collision can only add a pair to be scored, never lose one.
  */
 export function ruleKeys(t: Table, rule: BlockingRule): Float64Array {
-  const parts = rule.map((k) => keyColumn(t, k))
-  const exact = parts.reduce((a, p) => a + p.bits, 0) <= 53
-  const columns = parts.map((p) => p.values)
-  const scales = parts.map((p) => 2 ** p.bits)
+  const parts = rule.map((k) => cachedKeyColumn(t, k))
   const keys = new Float64Array(t.size)
+  if (parts.reduce((a, p) => a + p.bits, 0) <= 53) {
+    for (const p of parts) packInto(keys, p.values, 2 ** p.bits)
+    return keys
+  }
+  // Two 32-bit hashes with different seeds, 53 bits together: among a million keys a collision is
+  // about as likely as one in ten million runs.
+  const h1 = new Int32Array(t.size).fill(0x811c9dc5)
+  const h2 = new Int32Array(t.size).fill(0x2545f491)
+  const unknown = new Uint8Array(t.size)
+  for (const p of parts) hashInto(h1, h2, unknown, p.values)
   for (let i = 0; i < t.size; i++) {
-    let key = 0
-    // Two 32-bit hashes with different seeds, 53 bits together: among a million keys a collision is
-    // about as likely as one in ten million runs.
-    let h1 = 0x811c9dc5
-    let h2 = 0x2545f491
-    for (let k = 0; k < columns.length; k++) {
-      const v = columns[k][i]
-      if (v < 0) { key = -1; break }
-      if (exact) key = key * scales[k] + v
-      else {
-        // An identifier's code is wider than 32 bits: its high part (0 for every other key) is mixed in too.
-        const high = v / 4294967296
-        h1 = Math.imul(h1 ^ v ^ high, 0x01000193) ^ (h1 >>> 15)
-        h2 = Math.imul(h2 ^ v ^ high, 0x5bd1e995) ^ (h2 >>> 13)
-      }
-    }
-    if (key === -1 || exact) keys[i] = key
-    else {
-      h1 = Math.imul(h1 ^ (h1 >>> 16), 0x85ebca6b)
-      h2 = Math.imul(h2 ^ (h2 >>> 16), 0xc2b2ae35)
-      keys[i] = (h1 >>> 0) * 2097152 + ((h2 ^ (h2 >>> 13)) & 0x1fffff)
-    }
+    if (unknown[i]) { keys[i] = -1; continue }
+    const a = Math.imul(h1[i] ^ (h1[i] >>> 16), 0x85ebca6b)
+    const b = Math.imul(h2[i] ^ (h2[i] >>> 16), 0xc2b2ae35)
+    keys[i] = (a >>> 0) * 2097152 + ((b ^ (b >>> 13)) & 0x1fffff)
   }
   return keys
 }
@@ -212,10 +233,34 @@ function inShared(a: Int32Array): Int32Array {
 
 export const limitOf = (maxBlock: BlockLimit, rule: BlockingRule): number => (typeof maxBlock === 'number' ? maxBlock : maxBlock(rule))
 
-export function indexBlocks(left: Table, right: Table | null, rules: BlockingRule[], maxBlock: BlockLimit = Infinity, shared = false): BlockIndex {
+/**
+ * Rules' blocks already made in a run, with no limit, by `describeRule`: training blocks on some of the
+ * rules that blocking then indexes again (NHS number, UPN, both names), and each takes a second or so to
+ * index at a million records. Only the limit differs, and that is worked out again from the block sizes.
+ */
+export type BlockCache = Map<string, Blocks>
+
+/** The blocks in `blocks` (made with no limit) past `maxBlock` on the right side, marked oversized. */
+export function withLimit(blocks: Blocks, maxBlock: number): Blocks {
+  const n = blocks.start.length - 1
+  const oversized = new Uint8Array(n)
+  for (let b = 0; b < n; b++) if (blocks.start[b + 1] - blocks.start[b] > maxBlock) oversized[b] = 1
+  return { ...blocks, oversized }
+}
+
+/** A rule's blocks, from `cache` when they are in it (and put there when not). */
+export function ruleBlocks(left: Table, right: Table, rule: BlockingRule, maxBlock: number, dedupe: boolean, cache?: BlockCache): Blocks {
+  if (!cache) return blocksOf(left, right, rule, maxBlock, dedupe)
+  const key = describeRule(rule)
+  let blocks = cache.get(key)
+  if (!blocks) cache.set(key, (blocks = blocksOf(left, right, rule, Infinity, dedupe)))
+  return maxBlock === Infinity ? blocks : withLimit(blocks, maxBlock)
+}
+
+export function indexBlocks(left: Table, right: Table | null, rules: BlockingRule[], maxBlock: BlockLimit = Infinity, shared = false, cache?: BlockCache): BlockIndex {
   const dedupe = right === null || right === left
   const other = right ?? left
-  return assembleIndex(left, right, rules.map((rule) => blocksOf(left, other, rule, limitOf(maxBlock, rule), dedupe)), shared)
+  return assembleIndex(left, right, rules.map((rule) => ruleBlocks(left, other, rule, limitOf(maxBlock, rule), dedupe, cache)), shared)
 }
 
 /** The index from every rule's blocks (which `indexBlocks` makes in turn, and two threads can share out). */
@@ -337,7 +382,7 @@ export function mergeSegments(segments: PairSegment[], rules: number, shared = f
  * produced is skipped, so every pair appears once and is credited to the first rule that found it.
  * With `right` null the records are deduplicated against themselves (each unordered pair once).
  */
-export function blockPairs(left: Table, right: Table | null, rules: BlockingRule[], maxPairs = Infinity, maxBlock: BlockLimit = Infinity): Pairs {
-  const index = indexBlocks(left, right, rules, maxBlock)
+export function blockPairs(left: Table, right: Table | null, rules: BlockingRule[], maxPairs = Infinity, maxBlock: BlockLimit = Infinity, cache?: BlockCache): Pairs {
+  const index = indexBlocks(left, right, rules, maxBlock, false, cache)
   return mergeSegments([joinRange(index, 0, left.size, maxPairs)], rules.length)
 }

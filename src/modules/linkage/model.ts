@@ -1,4 +1,4 @@
-import { blockPairs, describeRule, type BlockingRule, type Pairs } from './blocking.ts'
+import { blockPairs, describeRule, type BlockCache, type BlockingRule, type Pairs } from './blocking.ts'
 import { NULL_LEVEL, type Comparison } from './comparisons.ts'
 import { type Table } from './encode.ts'
 import { NumberMap } from './hash-tables.ts'
@@ -89,10 +89,10 @@ export function estimateU(comps: Comparison[], left: Table, right: Table | null,
 }
 
 /** λ: pairs that strict deterministic rules accept, scaled up by a guess of those rules' recall. */
-export function estimateLambda(left: Table, right: Table | null, rules: BlockingRule[], recall = 0.8): number {
+export function estimateLambda(left: Table, right: Table | null, rules: BlockingRule[], recall = 0.8, cache?: BlockCache): number {
   const total = right ? left.size * right.size : (left.size * (left.size - 1)) / 2
   if (!total) return 1e-6
-  const found = rules.length ? blockPairs(left, right, rules).length : 0
+  const found = rules.length ? blockPairs(left, right, rules, Infinity, Infinity, cache).length : 0
   return Math.min(0.5, Math.max(found / recall, 1) / total)
 }
 
@@ -249,15 +249,16 @@ export function householdWeight(model: Model, level: number): number | null {
   return Math.log2(model.m[h.surname][0] / h.u[level])
 }
 
-export function trainModel(comps: Comparison[], left: Table, right: Table | null, opts: TrainOptions): Model {
+/** With `cache`, the blocks made for the deterministic and training rules are kept there for blocking to use again. */
+export function trainModel(comps: Comparison[], left: Table, right: Table | null, opts: TrainOptions, cache?: BlockCache): Model {
   const other = right ?? left
   const u = estimateU(comps, left, right, opts.uSamples, opts.seed)
-  const lambda = estimateLambda(left, right, opts.deterministicRules)
+  const lambda = estimateLambda(left, right, opts.deterministicRules, 0.8, cache)
   const sums = comps.map((c) => c.levels.map(() => 0))
   const sessionsPer = comps.map(() => 0)
   const sessions: Model['sessions'] = []
   for (const rule of opts.trainingRules) {
-    const pairs = blockPairs(left, right, [rule], opts.maxTrainingPairs)
+    const pairs = blockPairs(left, right, [rule], opts.maxTrainingPairs, Infinity, cache)
     if (!pairs.length) continue
     const patterns = aggregatePatterns(computeGammas(comps, left, other, pairs), comps.length)
     const skip = new Set(comps.flatMap((c, i) => (c.uses.some((k) => rule.includes(k)) ? [i] : [])))

@@ -1,5 +1,6 @@
 import {
-  assembleIndex, blockLimit, blockPairs, blocksOf, joinRange, mergeSegments, type BlockIndex, type BlockingRule, type Blocks, type PairSegment, type Pairs,
+  assembleIndex, blockLimit, blockPairs, blocksOf, describeRule, joinRange, mergeSegments, withLimit, type BlockCache, type BlockIndex, type BlockingRule, type Blocks,
+  type PairSegment, type Pairs,
 } from './blocking.ts'
 import { connectedComponents } from './clusters.ts'
 import { buildComparisons, type Comparison } from './comparisons.ts'
@@ -102,18 +103,22 @@ function timer() {
 export function linkTables(L: Table, R: Table | null, mapping: Mapping, aliases: AliasTable, seed = 1): LinkageResult {
   const { timings, lap } = timer()
   const comps = comparisonsFor(mapping, aliases)
-  const model = trainModel(comps, L, R, trainingOptions(mapping, seed))
+  const cache: BlockCache = new Map()
+  const model = trainModel(comps, L, R, trainingOptions(mapping, seed), cache)
   lap('train')
   const blockingRules = usableRules(mapping.blocking ?? DEFAULT_BLOCKING, mapping)
-  const pairs = blockPairs(L, R, blockingRules, Infinity, blockLimit)
+  const pairs = blockPairs(L, R, blockingRules, Infinity, blockLimit, cache)
   lap('block')
   const gammas = computeGammas(comps, L, R ?? L, pairs)
   return finish(L, R, mapping, model, blockingRules, pairs, gammas, timings, lap)
 }
 
 export type TrainTask = { left: SharedTable; right: SharedTable | null; mapping: Mapping; seed: number }
-/** The blocking rules to index: each thread takes the next rule from `next` (shared) until none is left. */
-export type IndexTask = { kind: 'index'; rules: BlockingRule[]; next: SharedArrayBuffer }
+/**
+ * The blocking rules to index: each thread takes the next rule from `next` (shared) until none is left,
+ * passing over those in `fromTraining`, whose blocks the worker made while training and sends as they are.
+ */
+export type IndexTask = { kind: 'index'; rules: BlockingRule[]; fromTraining: number[]; next: SharedArrayBuffer }
 export type IndexedRules = { indexed: { rule: number; blocks: Blocks }[] }
 /** Ranges of left records to join: each thread takes the next chunk from `next` (shared) until none is left. */
 export type BlockTask = { kind: 'block'; index: BlockIndex; chunks: number; next: SharedArrayBuffer }
@@ -126,11 +131,28 @@ export type CompareTask = {
 const CHUNKS = 32
 const chunkRange = (chunk: number, size: number): [number, number] => [Math.floor((chunk * size) / CHUNKS), Math.floor(((chunk + 1) * size) / CHUNKS)]
 
-/** Indexes rules until the shared counter says none is left. */
-export function indexRules(task: IndexTask, left: Table, right: Table | null): IndexedRules['indexed'] {
+/** The blocking rules (by number) that training blocks on too, so that the worker has their blocks once trained. */
+export function rulesFromTraining(rules: BlockingRule[], options: TrainOptions): number[] {
+  const trained = new Set([...options.trainingRules, ...options.deterministicRules].map(describeRule))
+  return rules.flatMap((rule, q) => (trained.has(describeRule(rule)) ? [q] : []))
+}
+
+/**
+ * Indexes rules until the shared counter says none is left; with `cache` (the worker's, from training), first
+ * gives the rules in `fromTraining` from it.
+ */
+export function indexRules(task: IndexTask, left: Table, right: Table | null, cache?: BlockCache): IndexedRules['indexed'] {
   const counter = new Int32Array(task.next)
   const done: IndexedRules['indexed'] = []
+  if (cache) {
+    for (const q of task.fromTraining) {
+      const rule = task.rules[q]
+      const blocks = cache.get(describeRule(rule))
+      done.push({ rule: q, blocks: blocks ? withLimit(blocks, blockLimit(rule)) : blocksOf(left, right ?? left, rule, blockLimit(rule), right === null) })
+    }
+  }
   for (let q = Atomics.add(counter, 0, 1); q < task.rules.length; q = Atomics.add(counter, 0, 1)) {
+    if (task.fromTraining.includes(q)) continue
     const rule = task.rules[q]
     done.push({ rule: q, blocks: blocksOf(left, right ?? left, rule, blockLimit(rule), right === null) })
   }
@@ -175,7 +197,8 @@ export async function linkTablesInParallel(L: Table, R: Table | null, mapping: M
   }
   try {
     const blockingRules = usableRules(mapping.blocking ?? DEFAULT_BLOCKING, mapping)
-    const indexTask: IndexTask = { kind: 'index', rules: blockingRules, next: new SharedArrayBuffer(4) }
+    const fromTraining = rulesFromTraining(blockingRules, trainingOptions(mapping, seed))
+    const indexTask: IndexTask = { kind: 'index', rules: blockingRules, fromTraining, next: new SharedArrayBuffer(4) }
     worker.postMessage(indexTask)
     const all: Blocks[] = []
     const mine = indexRules(indexTask, L, R)

@@ -3,6 +3,7 @@ import { buildComparisons } from './comparisons.ts'
 import { tablesFromShared } from './encode.ts'
 import { fileMapping } from './mapping.ts'
 import { trainModel } from './model.ts'
+import type { BlockCache } from './blocking.ts'
 import { scorePairs } from './score.ts'
 import { loadAliasTable } from './nicknames.ts'
 import { indexRules, joinChunks, trainingOptions, type BlockTask, type CompareTask, type IndexTask, type TrainTask } from './service.ts'
@@ -13,13 +14,16 @@ import { indexRules, joinChunks, trainingOptions, type BlockTask, type CompareTa
 const task = workerData as TrainTask
 const { left, right } = tablesFromShared(task.left, task.right)
 const comps = buildComparisons(fileMapping(task.mapping, 'left'), fileMapping(task.mapping, 'right'), loadAliasTable())
-const trained = trainModel(comps, left, right, trainingOptions(task.mapping, task.seed))
+// The blocks training makes for rules that blocking uses too are kept, and sent when the rules are indexed.
+const cache: BlockCache = new Map()
+const trained = trainModel(comps, left, right, trainingOptions(task.mapping, task.seed), cache)
 const { comparisons: _comparisons, ...model } = trained
 void _comparisons
 parentPort!.postMessage(model)
 parentPort!.on('message', (work: IndexTask | BlockTask | CompareTask) => {
   if (work.kind === 'index') {
-    const indexed = indexRules(work, left, right)
+    const indexed = indexRules(work, left, right, cache)
+    cache.clear()
     // A rule's block numbers for both sides are two views of one buffer: each buffer is listed once.
     const buffers = new Set(indexed.flatMap(({ blocks }) => [blocks.left, blocks.right, blocks.start, blocks.members, blocks.oversized].map((a) => a.buffer as ArrayBuffer)))
     parentPort!.postMessage({ indexed }, [...buffers])
