@@ -43,6 +43,23 @@ describe('lantern match link', () => {
     assert.equal(clusters.filter((c) => c.cluster_id === clusterOf('GP8')).length, 1)
   })
 
+  it('writes ids that hold commas, quotes or a leading formula character so a spreadsheet reads them as text', async (t) => {
+    const dir = tempDir(t)
+    const ids = ['=1+2', 'a,b', 'say "hi"', '-5', 'plain-id_1.2']
+    const rows = ids.map((id, k) => ({ id, forename: 'Amelia', surname: 'Ashgrove', date_of_birth: `2014-03-0${k + 1}` }))
+    const csv = `id,forename,surname,date_of_birth\n${rows.map((r) => `"${r.id.replace(/"/g, '""')}",${r.forename},${r.surname},${r.date_of_birth}`).join('\n')}\n`
+    writeFileSync(join(dir, 'people.csv'), csv)
+    writeFileSync(join(dir, 'mapping.json'), JSON.stringify({ id: 'id', fields: { forename: 'forename', surname: 'surname', dateOfBirth: 'date_of_birth' } }))
+
+    const code = await runMatchCommand(['dedupe', join(dir, 'people.csv'), '--mapping', join(dir, 'mapping.json'), '--out', dir, '--min-probability', '0'], () => {}, () => {})
+
+    assert.equal(code, 0)
+    const written = readCsv(join(dir, 'clusters.csv')).map((c) => c.record_id).sort()
+    assert.deepEqual(written, ["'-5", "'=1+2", 'a,b', 'plain-id_1.2', 'say "hi"'])
+    const pairIds = new Set(readCsv(join(dir, 'pairs.csv')).flatMap((p) => [p.left_id, p.right_id]))
+    assert.ok(pairIds.has("'=1+2") && pairIds.has('a,b'))
+  })
+
   it('reports a bad mapping without a stack trace', async (t) => {
     const dir = tempDir(t)
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ id: 'upn', fields: { forename: 'nope' } }))
