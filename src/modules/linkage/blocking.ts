@@ -49,6 +49,16 @@ function keyColumn(t: Table, key: BlockingKey): { values: Int32Array | Float64Ar
   }
 }
 
+// Working arrays reused from rule to rule (each thread has its own copy of this module): allocating some 50 MB
+// of them for every rule at a million records made the collector run twice a second during indexing, for
+// nothing, as it counts such memory towards its next collection.
+const scratch = new Map<string, Float64Array | Int32Array | Uint32Array | Uint8Array>()
+function reuse<T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(name: string, Kind: new (n: number) => T, n: number): T {
+  let a = scratch.get(name) as T | undefined
+  if (!a || a.length < n) scratch.set(name, (a = new Kind(Math.max(n, Math.ceil((a?.length ?? 0) * 1.25)))))
+  return a.subarray(0, n) as T
+}
+
 // Key columns worked out from others (Soundex codes, parts of the date) are kept per table, by the table's
 // forename column (which every copy of a table's object shares): several rules use each.
 const derivedColumns = new WeakMap<Int32Array, Map<BlockingKey, { values: Int32Array | Float64Array; bits: number }>>()
@@ -86,18 +96,18 @@ function hashInto(h1: Int32Array, h2: Int32Array, unknown: Uint8Array, values: I
  * never join). Parts that fit in 53 bits together are packed exactly; wider ones are hashed, where a
  * collision can only add a pair to be scored, never lose one.
  */
-export function ruleKeys(t: Table, rule: BlockingRule): Float64Array {
+export function ruleKeys(t: Table, rule: BlockingRule, keys = new Float64Array(t.size)): Float64Array {
   const parts = rule.map((k) => cachedKeyColumn(t, k))
-  const keys = new Float64Array(t.size)
   if (parts.reduce((a, p) => a + p.bits, 0) <= 53) {
+    keys.fill(0)
     for (const p of parts) packInto(keys, p.values, 2 ** p.bits)
     return keys
   }
   // Two 32-bit hashes with different seeds, 53 bits together: among a million keys a collision is
   // about as likely as one in ten million runs.
-  const h1 = new Int32Array(t.size).fill(0x811c9dc5)
-  const h2 = new Int32Array(t.size).fill(0x2545f491)
-  const unknown = new Uint8Array(t.size)
+  const h1 = reuse('h1', Int32Array, t.size).fill(0x811c9dc5)
+  const h2 = reuse('h2', Int32Array, t.size).fill(0x2545f491)
+  const unknown = reuse('unknown', Uint8Array, t.size).fill(0)
   for (const p of parts) hashInto(h1, h2, unknown, p.values)
   for (let i = 0; i < t.size; i++) {
     if (unknown[i]) { keys[i] = -1; continue }
@@ -155,9 +165,9 @@ export function numberKeys(right: Float64Array, left: Float64Array | null): { ri
   for (let b = 0; b < buckets; b++) { largest = Math.max(largest, count[b + 1]); count[b + 1] += count[b] }
   // Keys, hashes and where each came from, laid out bucket by bucket, so each bucket is read in order.
   const total = count[buckets]
-  const bucketKeys = new Float64Array(total)
-  const bucketHashes = new Uint32Array(total)
-  const origin = new Int32Array(total)
+  const bucketKeys = reuse('bucketKeys', Float64Array, total)
+  const bucketHashes = reuse('bucketHashes', Uint32Array, total)
+  const origin = reuse('origin', Int32Array, total)
   const fill = count.slice()
   let offset = 0
   for (const keys of sides) {
@@ -200,8 +210,9 @@ export function numberKeys(right: Float64Array, left: Float64Array | null): { ri
 
 /** One rule's blocks over `left` and `right` (the same table when deduplicating). */
 export function blocksOf(left: Table, right: Table, rule: BlockingRule, maxBlock: number, dedupe: boolean): Blocks {
-  const lk = ruleKeys(left, rule)
-  const rk = dedupe ? lk : ruleKeys(right, rule)
+  // The keys are needed only until they are numbered.
+  const lk = ruleKeys(left, rule, reuse('leftKeys', Float64Array, left.size))
+  const rk = dedupe ? lk : ruleKeys(right, rule, reuse('rightKeys', Float64Array, right.size))
   const { right: rb, left: lb, blocks } = numberKeys(rk, dedupe ? null : lk)
   const count = new Int32Array(blocks + 1)
   for (let j = 0; j < rb.length; j++) if (rb[j] >= 0) count[rb[j] + 1]++
