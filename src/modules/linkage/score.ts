@@ -39,33 +39,46 @@ function tfAdjustments(model: Model, c: number, values: string[]): Float64Array 
   return Float64Array.from(values, (v) => tfAdjustmentOf(model, c, v))
 }
 
-/** Each pair's match weight; `into` (when given) receives them, so two threads can each score part of the pairs. */
+/** Each pair's match weight; `into` (when given) receives them. */
 export function scorePairs(model: Model, gammas: Int8Array, left: Table, pairLeft: Int32Array, into?: Float64Array): Float64Array {
+  const weights = into ?? new Float64Array(gammas.length / model.comparisons.length)
+  pairScorer(model, left)(gammas, pairLeft, weights)
+  return weights
+}
+
+/**
+ * Scores pairs in parts (two threads each take chunks of the pairs): the weights of each level and the
+ * term-frequency adjustment of each name are worked out once, and each call scores one part's pairs.
+ */
+export function pairScorer(model: Model, left: Table): (gammas: Int8Array, pairLeft: Int32Array, into: Float64Array) => void {
   const C = model.comparisons.length
-  const n = gammas.length / C
   const table = levelWeights(model)
   const prior = priorWeight(model)
-  const weights = (into ?? new Float64Array(n)).fill(prior)
   const household = model.household
   // Indexed by residence level + 1, so that an unknown residence (-1) finds NaN and the usual weight applies.
   const atHome = household ? [NaN, ...household.u.map((_, k) => householdWeight(model, k) ?? NaN)] : []
-  for (let c = 0; c < C; c++) {
-    const t = table[c]
-    const column = model.comparisons[c].tf?.(left)
-    const tf = column ? tfAdjustments(model, c, left.dicts.names.values) : null
-    const home = household && household.surname === c ? household.residence : -1
-    for (let p = 0; p < n; p++) {
-      const g = gammas[p * C + c]
-      if (g === 0 && home >= 0) {
-        const w = atHome[gammas[p * C + home] + 1]
-        if (!Number.isNaN(w)) { weights[p] += w; continue }
+  const columns = model.comparisons.map((c) => c.tf?.(left) ?? null)
+  const tfs = columns.map((column, c) => (column ? tfAdjustments(model, c, left.dicts.names.values) : null))
+  return (gammas, pairLeft, weights) => {
+    const n = gammas.length / C
+    weights.fill(prior, 0, n)
+    for (let c = 0; c < C; c++) {
+      const t = table[c]
+      const column = columns[c]
+      const tf = tfs[c]
+      const home = household && household.surname === c ? household.residence : -1
+      for (let p = 0; p < n; p++) {
+        const g = gammas[p * C + c]
+        if (g === 0 && home >= 0) {
+          const w = atHome[gammas[p * C + home] + 1]
+          if (!Number.isNaN(w)) { weights[p] += w; continue }
+        }
+        weights[p] += t[g + 1]
+        // Exact means the same value id on both sides, so the left record's id is the value.
+        if (g === 0 && tf) weights[p] += tf[column![pairLeft[p]]]
       }
-      weights[p] += t[g + 1]
-      // Exact means the same value id on both sides, so the left record's id is the value.
-      if (g === 0 && tf) weights[p] += tf[column![pairLeft[p]]]
     }
   }
-  return weights
 }
 
 export type WaterfallStep = { comparison: string; level: string; weight: number; tfAdjustment: number }

@@ -10,7 +10,7 @@ import { computeGammas, trainModel, type Model, type TrainOptions } from './mode
 import type { AliasTable } from './nicknames.ts'
 import type { LinkRecord } from './records.ts'
 import { oneToOneProbabilities } from './posterior.ts'
-import { probabilityFromWeight, scorePairs } from './score.ts'
+import { pairScorer, probabilityFromWeight, scorePairs } from './score.ts'
 import { startWorker } from '../../platform/worker.ts'
 
 // Each rule is strict on its own, and together they tolerate an error in any one field: names alone
@@ -123,12 +123,18 @@ export type IndexedRules = { indexed: { rule: number; blocks: Blocks }[] }
 /** Ranges of left records to join: each thread takes the next chunk from `next` (shared) until none is left. */
 export type BlockTask = { kind: 'block'; index: BlockIndex; chunks: number; next: SharedArrayBuffer }
 export type BlockedChunks = { blocked: { chunk: number; segment: PairSegment }[] }
-/** Pairs from..to of the shared pair arrays, whose levels and weights the worker writes into the shared gammas and weights. */
+/**
+ * The pairs to compare and score, in chunks that each thread takes in turn from `next` (shared) until none is
+ * left, writing levels and weights into the shared gammas and weights. Chunks rather than halves: the later
+ * rules' pairs (names alone) take longer to compare, so one thread finished well before the other.
+ */
 export type CompareTask = {
-  kind: 'compare'; left: SharedArrayBuffer; right: SharedArrayBuffer; gammas: SharedArrayBuffer; weights: SharedArrayBuffer; from: number; to: number
+  kind: 'compare'; left: SharedArrayBuffer; right: SharedArrayBuffer; gammas: SharedArrayBuffer; weights: SharedArrayBuffer
+  length: number; chunks: number; next: SharedArrayBuffer
 }
 
 const CHUNKS = 32
+const COMPARE_CHUNKS = 64
 const chunkRange = (chunk: number, size: number): [number, number] => [Math.floor((chunk * size) / CHUNKS), Math.floor(((chunk + 1) * size) / CHUNKS)]
 
 /** The blocking rules (by number) that training blocks on too, so that the worker has their blocks once trained. */
@@ -155,6 +161,28 @@ export function indexRules(task: IndexTask, left: Table, right: Table | null, ca
     if (task.fromTraining.includes(q)) continue
     const rule = task.rules[q]
     done.push({ rule: q, blocks: blocksOf(left, right ?? left, rule, blockLimit(rule), right === null) })
+  }
+  return done
+}
+
+/** Compares and scores chunks of pairs until the shared counter says none is left; returns how many pairs. */
+export function compareChunks(task: CompareTask, comps: Comparison[], model: Model, left: Table, right: Table | null): number {
+  const counter = new Int32Array(task.next)
+  const C = comps.length
+  const pl = new Int32Array(task.left, 0, task.length)
+  const pr = new Int32Array(task.right, 0, task.length)
+  const gammas = new Int8Array(task.gammas, 0, task.length * C)
+  const weights = new Float64Array(task.weights, 0, task.length)
+  const score = pairScorer(model, left)
+  let done = 0
+  for (let chunk = Atomics.add(counter, 0, 1); chunk < task.chunks; chunk = Atomics.add(counter, 0, 1)) {
+    const from = Math.floor((chunk * task.length) / task.chunks)
+    const to = Math.floor(((chunk + 1) * task.length) / task.chunks)
+    const l = pl.subarray(from, to)
+    const g = gammas.subarray(from * C, to * C)
+    for (let c = 0; c < C; c++) comps[c].compareAll(left, right ?? left, l, pr.subarray(from, to), g, C, c)
+    score(g, l, weights.subarray(from, to))
+    done += to - from
   }
   return done
 }
@@ -217,20 +245,16 @@ export async function linkTablesInParallel(L: Table, R: Table | null, mapping: M
     const C = comps.length
     const gammas = new Int8Array(new SharedArrayBuffer(pairs.length * C))
     const weights = new Float64Array(new SharedArrayBuffer(pairs.length * 8))
-    // The worker compares and scores the second half; this thread the first meanwhile.
-    const half = Math.floor(pairs.length / 2)
+    // The model was trained long before blocking finished, so both threads compare and score as they go.
+    const model = await receive('model')
     const work: CompareTask = {
       kind: 'compare', left: pairs.left.buffer as SharedArrayBuffer, right: pairs.right.buffer as SharedArrayBuffer,
-      gammas: gammas.buffer as SharedArrayBuffer, weights: weights.buffer as SharedArrayBuffer, from: half, to: pairs.length,
+      gammas: gammas.buffer as SharedArrayBuffer, weights: weights.buffer as SharedArrayBuffer, length: pairs.length,
+      chunks: Math.max(1, Math.min(COMPARE_CHUNKS, Math.ceil(pairs.length / 4096))), next: new SharedArrayBuffer(4),
     }
     worker.postMessage(work)
-    const l = pairs.left.subarray(0, half)
-    const r = pairs.right.subarray(0, half)
-    for (let c = 0; c < C; c++) comps[c].compareAll(L, R ?? L, l, r, gammas, C, c)
-    lap('compare')
-    const model = await receive('model')
-    scorePairs(model, gammas.subarray(0, half * C), L, l, weights.subarray(0, half))
-    lap('score')
+    compareChunks(work, comps, model, L, R)
+    lap('compare and score')
     await receive('compared')
     lap('wait for the other thread')
     return finish(L, R, mapping, model, blockingRules, pairs, gammas, timings, lap, weights)

@@ -4,9 +4,8 @@ import { tablesFromShared } from './encode.ts'
 import { fileMapping } from './mapping.ts'
 import { trainModel } from './model.ts'
 import type { BlockCache } from './blocking.ts'
-import { scorePairs } from './score.ts'
 import { loadAliasTable } from './nicknames.ts'
-import { indexRules, joinChunks, trainingOptions, type BlockTask, type CompareTask, type IndexTask, type TrainTask } from './service.ts'
+import { compareChunks, indexRules, joinChunks, trainingOptions, type BlockTask, type CompareTask, type IndexTask, type TrainTask } from './service.ts'
 
 // Trains the model on the run's records (shared memory) while the main thread indexes the blocking rules,
 // then indexes whatever rules are left, joins whatever chunks of records are left and compares its share
@@ -35,11 +34,6 @@ parentPort!.on('message', (work: IndexTask | BlockTask | CompareTask) => {
     parentPort!.postMessage({ blocked }, blocked.flatMap(({ segment }) => [segment.left.buffer as ArrayBuffer, segment.right.buffer as ArrayBuffer]))
     return
   }
-  const C = comps.length
-  const l = new Int32Array(work.left).subarray(work.from, work.to)
-  const r = new Int32Array(work.right).subarray(work.from, work.to)
-  const out = new Int8Array(work.gammas).subarray(work.from * C, work.to * C)
-  for (let c = 0; c < C; c++) comps[c].compareAll(left, right ?? left, l, r, out, C, c)
-  scorePairs(trained, out, left, l, new Float64Array(work.weights).subarray(work.from, work.to))
-  parentPort!.postMessage({ compared: work.to - work.from })
+  const compared = compareChunks(work, comps, trained, left, right)
+  parentPort!.postMessage({ compared })
 })
