@@ -115,10 +115,12 @@ export function linkTables(L: Table, R: Table | null, mapping: Mapping, aliases:
 
 export type TrainTask = { left: SharedTable; right: SharedTable | null; mapping: Mapping; seed: number }
 /**
- * The blocking rules to index: each thread takes the next rule from `next` (shared) until none is left,
- * passing over those in `fromTraining`, whose blocks the worker made while training and sends as they are.
+ * The blocking rules to index: each thread takes the next rule of `order` from `next` (shared) until none is
+ * left. The rules training blocks on too come last: the worker has their blocks once trained, and the main
+ * thread makes them itself only if it runs out of other rules first (as with small files, where training
+ * takes longer than indexing).
  */
-export type IndexTask = { kind: 'index'; rules: BlockingRule[]; fromTraining: number[]; next: SharedArrayBuffer }
+export type IndexTask = { kind: 'index'; rules: BlockingRule[]; order: number[]; next: SharedArrayBuffer }
 export type IndexedRules = { indexed: { rule: number; blocks: Blocks }[] }
 /** Ranges of left records to join: each thread takes the next chunk from `next` (shared) until none is left. */
 export type BlockTask = { kind: 'block'; index: BlockIndex; chunks: number; next: SharedArrayBuffer }
@@ -143,24 +145,15 @@ export function rulesFromTraining(rules: BlockingRule[], options: TrainOptions):
   return rules.flatMap((rule, q) => (trained.has(describeRule(rule)) ? [q] : []))
 }
 
-/**
- * Indexes rules until the shared counter says none is left; with `cache` (the worker's, from training), first
- * gives the rules in `fromTraining` from it.
- */
+/** Indexes rules until the shared counter says none is left, taking from `cache` (the worker's, from training) the blocks it has. */
 export function indexRules(task: IndexTask, left: Table, right: Table | null, cache?: BlockCache): IndexedRules['indexed'] {
   const counter = new Int32Array(task.next)
   const done: IndexedRules['indexed'] = []
-  if (cache) {
-    for (const q of task.fromTraining) {
-      const rule = task.rules[q]
-      const blocks = cache.get(describeRule(rule))
-      done.push({ rule: q, blocks: blocks ? withLimit(blocks, blockLimit(rule)) : blocksOf(left, right ?? left, rule, blockLimit(rule), right === null) })
-    }
-  }
-  for (let q = Atomics.add(counter, 0, 1); q < task.rules.length; q = Atomics.add(counter, 0, 1)) {
-    if (task.fromTraining.includes(q)) continue
+  for (let k = Atomics.add(counter, 0, 1); k < task.order.length; k = Atomics.add(counter, 0, 1)) {
+    const q = task.order[k]
     const rule = task.rules[q]
-    done.push({ rule: q, blocks: blocksOf(left, right ?? left, rule, blockLimit(rule), right === null) })
+    const trained = cache?.get(describeRule(rule))
+    done.push({ rule: q, blocks: trained ? withLimit(trained, blockLimit(rule)) : blocksOf(left, right ?? left, rule, blockLimit(rule), right === null) })
   }
   return done
 }
@@ -226,7 +219,8 @@ export async function linkTablesInParallel(L: Table, R: Table | null, mapping: M
   try {
     const blockingRules = usableRules(mapping.blocking ?? DEFAULT_BLOCKING, mapping)
     const fromTraining = rulesFromTraining(blockingRules, trainingOptions(mapping, seed))
-    const indexTask: IndexTask = { kind: 'index', rules: blockingRules, fromTraining, next: new SharedArrayBuffer(4) }
+    const order = [...blockingRules.keys()].sort((a, b) => Number(fromTraining.includes(a)) - Number(fromTraining.includes(b)) || a - b)
+    const indexTask: IndexTask = { kind: 'index', rules: blockingRules, order, next: new SharedArrayBuffer(4) }
     worker.postMessage(indexTask)
     const all: Blocks[] = []
     const mine = indexRules(indexTask, L, R)
