@@ -193,9 +193,9 @@ export function joinChunks(task: BlockTask): BlockedChunks['blocked'] {
 
 /**
  * The same as `linkTables`, using both cores: a worker thread trains the model on the same records (in
- * shared memory) while this thread indexes the blocking rules, and then takes whatever rules are left; the
- * records are then joined in chunks that each thread takes in turn, and each thread compares half of the
- * pairs. The result is the same as `linkTables` gives.
+ * shared memory) while this thread indexes the blocking rules, and then takes whatever rules are left (those
+ * it blocked on while training at no cost); the records are then joined in chunks that each thread takes in
+ * turn, and the pairs compared and scored in chunks the same way. The result is the same as `linkTables` gives.
  */
 export async function linkTablesInParallel(L: Table, R: Table | null, mapping: Mapping, aliases: AliasTable, seed = 1): Promise<LinkageResult> {
   const { timings, lap } = timer()
