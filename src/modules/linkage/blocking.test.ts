@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { blockLimit, blockPairs, MAX_BLOCK, MAX_NAME_BLOCK, type BlockCache } from './blocking.ts'
 import { connectedComponents } from './clusters.ts'
-import { encodePair } from './encode.ts'
+import { Dictionaries, encodePair, encodeTable } from './encode.ts'
 import { parseMapping, fileMapping } from './mapping.ts'
 import { toLinkRecord } from './records.ts'
 import { oneToOneProbabilities, recordProbabilities } from './posterior.ts'
@@ -66,6 +66,20 @@ describe('blocking', () => {
     const fresh = blockPairs(table, null, [['surname'], ['forename']], Infinity, 3)
     assert.deepEqual(pairsOf(kept), pairsOf(fresh))
     assert.deepEqual(kept.perRule, [0, 3])
+  })
+
+  it('pairs a table with one encoded later, after the names dictionary grew', () => {
+    // Keys pack dictionary ids in as many bits as the dictionary needs: both sides must use today's size,
+    // not one remembered from blocking the first table on its own.
+    const dicts = new Dictionaries()
+    const first = encodeTable([people[0], people[2]], dicts)
+    blockPairs(first, null, [['forename', 'surname', 'birthYear'], ['forenameSoundex', 'birthYear']])
+    const others = ['ada', 'bea', 'cal', 'dot', 'eve', 'fay', 'gus', 'hal', 'ivy', 'jon'].map((f, k) => toLinkRecord({ id: `n${k}`, f, s: `${f}son`, d: '2013-01-01' }, mapping))
+    const second = encodeTable([...others, people[2]], dicts)
+
+    const pairs = blockPairs(first, second, [['forename', 'surname', 'birthYear'], ['forenameSoundex', 'birthYear']])
+    // Rubie Ashgrove in both, on the names and year; Ruby and Rubie on their sound and year.
+    assert.deepEqual(Array.from(pairs.left, (l, k) => `${l}-${pairs.right[k]}:${pairs.rule[k]}`), [`1-${others.length}:0`, `0-${others.length}:1`])
   })
 
   it('limits rules on names alone to smaller blocks than other rules', () => {

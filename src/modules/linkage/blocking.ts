@@ -60,10 +60,14 @@ function reuse<T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(n
 }
 
 // Key columns worked out from others (Soundex codes, parts of the date) are kept per table, by the table's
-// forename column (which every copy of a table's object shares): several rules use each.
+// forename column (which every copy of a table's object shares): several rules use each. Only those: a
+// column of dictionary ids is sized by its dictionary, which may grow when another table is encoded later,
+// and both sides of a join must be packed with the same sizes.
 const derivedColumns = new WeakMap<Int32Array, Map<BlockingKey, { values: Int32Array | Float64Array; bits: number }>>()
+const DERIVED = new Set<BlockingKey>(['forenameSoundex', 'surnameSoundex', 'birthYear', 'birthMonthDay', 'birthYearMonth', 'birthDateAnyOrder'])
 
 function cachedKeyColumn(t: Table, key: BlockingKey): { values: Int32Array | Float64Array; bits: number } {
+  if (!DERIVED.has(key)) return keyColumn(t, key)
   let columns = derivedColumns.get(t.forename)
   if (!columns) derivedColumns.set(t.forename, (columns = new Map()))
   let column = columns.get(key)

@@ -239,7 +239,8 @@ export async function linkTablesInParallel(L: Table, R: Table | null, mapping: M
     const C = comps.length
     const gammas = new Int8Array(new SharedArrayBuffer(pairs.length * C))
     const weights = new Float64Array(new SharedArrayBuffer(pairs.length * 8))
-    // The model was trained long before blocking finished, so both threads compare and score as they go.
+    // Scoring needs the model; training takes about as long as indexing, so it has almost always arrived by now
+    // and both threads compare and score as they go.
     const model = await receive('model')
     const work: CompareTask = {
       kind: 'compare', left: pairs.left.buffer as SharedArrayBuffer, right: pairs.right.buffer as SharedArrayBuffer,
