@@ -89,7 +89,8 @@ function noPartners(near: Near) {
   return {
     left, right,
     link(a: number, b: number) {
-      // A likely link is a near pair, so its records are within the sizes.
+      // A likely link is a near pair, so its records are within the sizes. (A far pair linked at a tiny
+      // `threshold` may not be: the write is then dropped, and only near pairs' records are ever read.)
       left[a] = b
       right[b] = a
     },
