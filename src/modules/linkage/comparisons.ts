@@ -127,7 +127,7 @@ function nameComparison(name: string, column: (t: Table) => Int32Array, aliases:
  * digit by digit is then a few operations on one number, where dividing by ten for each digit was most of
  * the cost of the comparison over millions of pairs.
  */
-export function dateDigits(ymd: number): number {
+function dateDigits(ymd: number): number {
   if (ymd < 0) return -1
   let digits = 0
   for (let k = 0, v = ymd; k < 8; k++, v = Math.floor(v / 10)) digits |= (v % 10) << (4 * k)
@@ -238,19 +238,19 @@ export const residenceComparison: Comparison = {
       const i = left[p]
       const j = right[p]
       const level = postcodeLevel(pl, i, pr, j)
-      let out_: number
-      if (level === NULL_LEVEL) out_ = NULL_LEVEL
+      let result: number
+      if (level === NULL_LEVEL) result = NULL_LEVEL
       else {
         const a = A[i]
         const b = B[j]
         // The same house and street under another postcode is a mistyped postcode far more often than a move
         // to an identically named address elsewhere in the area.
-        if (level > 0) out_ = a >= 0 && a === b ? 3 : level + 3
-        else if (a < 0 || b < 0) out_ = 2
-        else if (a === b) out_ = 0
-        else out_ = dicts.level('residence', a, b, values, similarAddress)
+        if (level > 0) result = a >= 0 && a === b ? 3 : level + 3
+        else if (a < 0 || b < 0) result = 2
+        else if (a === b) result = 0
+        else result = dicts.level('residence', a, b, values, similarAddress)
       }
-      out[p * stride + offset] = out_
+      out[p * stride + offset] = result
     }
   },
 }

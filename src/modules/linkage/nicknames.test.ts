@@ -22,4 +22,12 @@ describe('the alias table', () => {
     assert.ok(!aliases.areAliases('muhammad', 'ahmed'))
     assert.ok(!aliases.areAliases('unknownname', 'unknownname2'))
   })
+
+  it('gives every pair of aliases a family bit in common, and an unknown name none', () => {
+    // The comparison rules out a pair whose masks share no bit without looking the names up: so no pair of
+    // aliases in the whole table may lack a shared bit.
+    const rows = ['alfie', 'alfred', 'archie', 'jack', 'john', 'mohammed', 'muhammad', 'bill', 'william', 'niamh', 'neve', 'olivia', 'ruby']
+    for (const a of rows) for (const b of rows) if (aliases.areAliases(a, b)) assert.notEqual(aliases.familyMask(a) & aliases.familyMask(b), 0, `${a} / ${b}`)
+    assert.equal(aliases.familyMask('unknownname'), 0)
+  })
 })
