@@ -160,7 +160,7 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
   app.get('/public/:file', { config: { access: PUBLIC } }, async (request, reply) => {
     const { file } = request.params as { file: string }
     if (file === 'app.css') return reply.header('cache-control', 'public, max-age=3600').sendFile(file, PUBLIC_ASSETS)
-    if (['init.js', 'favicon.svg'].includes(file)) return reply.header('cache-control', 'public, max-age=3600').sendFile(file, join(SRC, 'public'))
+    if (['init.js', 'favicon.svg', 'source-progress.js', 'run-progress.js'].includes(file)) return reply.header('cache-control', 'public, max-age=3600').sendFile(file, join(SRC, 'public'))
     throw new NotFound()
   })
 

@@ -9,6 +9,7 @@ import * as m0006 from '../../migrations/0006_register_at_scale.ts'
 import * as m0007 from '../../migrations/0007_case_sharing.ts'
 import * as m0008 from '../../migrations/0008_finding_children.ts'
 import * as m0009 from '../../migrations/0009_meetings.ts'
+import * as m0010 from '../../migrations/0010_linkage_area.ts'
 
 // Listed here rather than read from disk, so migrations compile with the app and run the same
 // under tsx, tsc output or a bundler. Forward-only: add a new file, never edit a merged one.
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007_case_sharing': m0007,
   '0008_finding_children': m0008,
   '0009_meetings': m0009,
+  '0010_linkage_area': m0010,
 }
 
 function migrator(db: Db): Migrator {

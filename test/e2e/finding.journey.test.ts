@@ -61,6 +61,7 @@ describe('finding journey: an officer uploads a roll and a GP list, runs the lin
     const rows = await page.getByTestId('candidates').locator('tbody tr').count()
     assert.ok(rows > 5, `${rows} children to review`)
 
+    const runUrl = page.url()
     await page.getByTestId('candidates').locator('tbody a').first().click()
     const name = (await page.locator('h1').textContent())?.trim() ?? ''
     await visit(page, name, 'candidate')
@@ -69,7 +70,36 @@ describe('finding journey: an officer uploads a roll and a GP list, runs the lin
     await visit(page, name, 'child record after referral')
     assert.match(await page.locator('main').textContent() ?? '', /Found by the linkage run for 25\/11\/2026/)
 
+    // Another child is dismissed with a reason; the list moves them to "Dismissed".
+    await page.goto(runUrl)
+    await page.getByTestId('candidates').locator('tbody a').first().click()
+    const other = (await page.locator('h1').textContent())?.trim() ?? ''
+    await page.getByTestId('dismiss').click()
+    await visit(page, other, 'dismiss without a reason')
+    assert.match(await page.locator('.govuk-error-summary').textContent() ?? '', /Select why this child does not need a referral/)
+    await page.getByLabel('Has moved away from the area').check()
+    await page.getByTestId('dismiss').click()
+    await visit(page, heading, 'review queue after a dismissal')
+    await page.getByRole('link', { name: /^Dismissed \(1\)$/ }).click()
+    await visit(page, heading, 'dismissed children')
+    assert.match(await page.getByTestId('candidates').textContent() ?? '', new RegExp(`${other}[\\s\\S]*Has moved away from the area`))
+
+    await page.getByRole('link', { name: 'How this run scored its matches' }).click()
+    await visit(page, 'The linkage model of the run for 25 November 2026', 'the run’s model page')
+    assert.match(await page.getByTestId('accuracy').textContent() ?? '', /NHS number or UPN/)
     await page.goto(`${base}/find/model`)
     await visit(page, 'The linkage model', 'model page')
+
+    await page.goto(`${base}/find`)
+    await page.getByTestId('area-link').click()
+    await visit(page, 'The area Lantern looks for children in', 'area page')
+    await page.getByLabel('Postcode districts and sectors in the area').fill('ZZ1, not a district')
+    await page.getByTestId('save-area').click()
+    await visit(page, 'The area Lantern looks for children in', 'area page with a mistake')
+    assert.match(await page.locator('.govuk-error-summary').textContent() ?? '', /This is not a postcode district or sector: “NOT A DISTRICT”/)
+    await page.getByLabel('Postcode districts and sectors in the area').fill('ZZ1\nZZ2 3')
+    await page.getByTestId('save-area').click()
+    await visit(page, 'The area Lantern looks for children in', 'area page saved')
+    assert.match(await page.getByTestId('area-now').textContent() ?? '', /The area is 2 postcode districts or sectors/)
   })
 })

@@ -208,6 +208,11 @@ const EXPECTED: Record<string, Rule> = {
   'POST /find/candidates/:id/accept': CASE_WORKERS,
   'POST /find/candidates/:id/dismiss': CASE_WORKERS,
   'GET /find/model': REGISTER_READERS,
+  'GET /find/runs/:id/model': REGISTER_READERS,
+  'GET /find/area': REGISTER_READERS,
+  'GET /find/sources/:id/progress': REGISTER_READERS,
+  'GET /find/runs/:id/progress': REGISTER_READERS,
+  'POST /find/area': CASE_WORKERS,
 }
 
 // These end the session that sends them, so each of their requests gets a session of its own.

@@ -53,6 +53,8 @@ describe('duplicate records on the register: compare, merge and undo', () => {
     assert.ok(rows.some((r) => /Ada Quillfeather/.test(r) && /Adah Quillfeather/.test(r)), rows.join('\n'))
     assert.ok(!rows.some((r) => /Bryn Quillfeather/.test(r) && /Adah? Quillfeather/.test(r)), 'a brother at the same address is not offered as a duplicate')
     assert.equal((await one(sql<{ n: number }>`select count(*)::int as n from audit_event where action = 'child.duplicates_viewed'`))!.n, 1)
+    const shown = (await one(sql<{ ids: string }>`select details::jsonb->>'childIds' as ids from audit_event where action = 'child.duplicates_viewed'`))!.ids.split(',')
+    assert.ok(shown.length >= 2 && shown.every((id) => /^[0-9a-f-]{36}$/.test(id)), 'the audit names each child the list showed')
   })
 
   it('shows what a merge will do, and refuses children with different NHS numbers', async () => {

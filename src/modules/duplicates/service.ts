@@ -35,7 +35,10 @@ export async function listDuplicates(db: Db, user: CurrentUser, ip: string, now:
       // A record merged since the list was worked out is no longer a duplicate to offer.
       if (left && right && !left.mergedInto && !right.mergedInto) out.push({ ...p, left, right })
     }
-    await recordAudit(tx, actorFor(user, ip), { action: 'child.duplicates_viewed', recordType: 'child', details: { pairs: out.length } }, now)
+    // The list shows each child's details, so the audit names every child shown, not just how many pairs.
+    // Audit details are flat values (they are hashed into the chain), so the ids are one comma-separated string.
+    const shown = [...new Set(out.flatMap((p) => [p.left.id, p.right.id]))]
+    await recordAudit(tx, actorFor(user, ip), { action: 'child.duplicates_viewed', recordType: 'child', details: { pairs: out.length, childIds: shown.join(',') } }, now)
     return out
   })
 }

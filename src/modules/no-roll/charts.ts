@@ -93,3 +93,42 @@ export function weightChart(c: ModelSummary['comparisons'][number]): string {
     `“${strongest.level}” counts most for a match (${signed(strongest.weight)} bits); “${weakest.level}” counts most against (${signed(weakest.weight)} bits).`,
     c.levels.map((l) => ({ label: l.level, from: 0, to: l.weight, text: signed(l.weight) })))
 }
+
+const BLUE = '#1d70b8'
+const share = (v: number) => (v >= 0.01 ? v.toFixed(2) : v >= 0.0001 ? v.toFixed(4) : v.toExponential(1))
+
+/**
+ * One comparison's m and u per level, side by side on a scale of 0 to 1: m (blue) is how often the same
+ * child reaches the level, u (grey) how often two different children do. Each bar has its figure beside it,
+ * so the colours are never the only way to tell them apart.
+ */
+export function muChart(c: ModelSummary['comparisons'][number]): string {
+  const id = `mu-${c.name.replace(/[^a-z0-9]/gi, '-')}`
+  const width = 760
+  const barHeight = 12
+  const rowHeight = 2 * barHeight + 14
+  const labelWidth = Math.min(400, Math.max(200, Math.ceil(Math.max(...c.levels.map((l) => l.level.length)) * 7.5)))
+  const plot = { left: labelWidth + 10, right: 90, top: 30 }
+  const height = plot.top + c.levels.length * rowHeight + 30
+  const x = (v: number) => plot.left + v * (width - plot.left - plot.right)
+  const parts: string[] = []
+  for (let v = 0; v <= 1.0001; v += 0.25) {
+    parts.push(`<line x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${plot.top - 6}" y2="${height - 24}" stroke="${v === 0 ? BLACK : GREY}" stroke-width="1"/>`,
+      `<text x="${x(v).toFixed(1)}" y="${plot.top - 12}" text-anchor="middle" fill="${DARK}">${v}</text>`)
+  }
+  c.levels.forEach((l, i) => {
+    const y = plot.top + i * rowHeight + 4
+    parts.push(`<text x="${labelWidth}" y="${y + barHeight + 4}" text-anchor="end">${escapeXml(l.level)}</text>`)
+    for (const [k, name, value, colour] of [[0, 'm', l.m, BLUE], [1, 'u', l.u, DARK]] as const) {
+      const top = y + k * barHeight
+      parts.push(`<rect x="${x(0).toFixed(1)}" y="${top}" width="${Math.max(1.5, x(value) - x(0)).toFixed(1)}" height="${barHeight - 2}" fill="${colour}"><title>${escapeXml(`${l.level}: ${name} ${share(value)}`)}</title></rect>`,
+        `<text x="${(Math.max(x(value), x(0) + 1.5) + 6).toFixed(1)}" y="${top + barHeight - 2}" font-size="12">${name} ${share(value)}</text>`)
+    }
+  })
+  parts.push(`<text x="${width / 2}" y="${height - 6}" text-anchor="middle" fill="${DARK}">Share of pairs reaching each level: m for the same child (upper bar), u for different children (lower bar)</text>`)
+  const top = c.levels.reduce((a, b) => (b.m > a.m ? b : a))
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" focusable="false"`
+    + ` aria-labelledby="${id}-title ${id}-desc" font-family="arial, sans-serif" font-size="14" fill="${BLACK}" data-testid="${id}">`
+    + `<title id="${id}-title">${escapeXml(`${comparisonLabel(c.name)}: m and u of each level`)}</title>`
+    + `<desc id="${id}-desc">${escapeXml(`The same child most often reaches “${top.level}” (m ${share(top.m)}, u ${share(top.u)}). The table below has every figure.`)}</desc>${parts.join('')}</svg>`
+}

@@ -2,7 +2,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { loadAliasTable } from '../linkage/nicknames.ts'
 import { generateLink, type SynthRow } from '../linkage/synth.ts'
-import { findUnrolled, type KnownRecord, type PopulationRecord } from './find.ts'
+import { runLinkage } from '../linkage/service.ts'
+import { checkAgainstIdentifiers, findUnrolled, linkRecordOf, MAPPING, type KnownRecord, type PopulationRecord } from './find.ts'
 
 const aliases = loadAliasTable()
 const fields = (r: SynthRow) => ({
@@ -18,7 +19,10 @@ test('finds the population children on no roll, groups a child found in two sour
   // The council tax file holds the first 200 GP children again, without NHS numbers.
   const tax: PopulationRecord[] = right.filter((r) => r.date_of_birth).slice(0, 200).map((r) => ({ key: `ct:${r.id}`, sourceId: 'ct', sourceType: 'Council tax', dataDate: '2026-09-01', recordRef: `CT-${r.id}`, ...fields(r), nhsNumber: null, upn: null }))
 
-  const result = findUnrolled([...gp, ...tax], roll, 0.5, aliases)
+  const stages: string[] = []
+  const result = findUnrolled([...gp, ...tax], roll, 0.5, aliases, (stage) => stages.push(stage))
+  assert.deepEqual(stages.map((s) => s.replace(/\d[\d,]*/g, 'N')), ['Grouping N population records into children',
+    'Linking N children with N roll and register records', 'Checking the links against shared NHS numbers and UPNs, and listing the children on no roll'])
 
   const onRoll = new Set(left.map((r) => r.person_id))
   const truthOf = new Map(right.map((r) => [r.id, r.person_id]))
@@ -80,4 +84,31 @@ test('with nothing to link against, every population child is a candidate', () =
   assert.equal(result.candidates.length, 1)
   assert.equal(result.candidates[0].nearMiss, null)
   assert.equal(result.candidates[0].fingerprint, 'person:quill|ada|2015-02-03')
+})
+
+test('checks a run against the NHS numbers its sources share, scoring those pairs again without them', () => {
+  const { left, right } = generateLink({ people: 2000, duplicateRate: 0, errorRate: 0.1, seed: 8, overlap: 0.9 })
+  // Both sides keep their NHS numbers (the generator leaves some out and mistypes others, as real files do).
+  const roll: KnownRecord[] = left.map((r) => ({ key: `roll:${r.id}`, label: `Roll row ${r.id}`, href: null, ...fields(r), upn: null }))
+  const gp: PopulationRecord[] = right.filter((r) => r.date_of_birth).map((r) => ({ key: `gp:${r.id}`, sourceId: 'gp', sourceType: 'GP registrations', dataDate: '2026-10-01', recordRef: r.id, ...fields(r), upn: null }))
+  const check = findUnrolled(gp, roll, 0.5, aliases).summary.identifierCheck!
+  assert.ok(check.truthPairs > 500, `${check.truthPairs} pairs share an NHS number`)
+  assert.ok(check.linkedToTruth / check.truthPairs > 0.99, `${check.linkedToTruth} of ${check.truthPairs} linked to the record with their NHS number`)
+  assert.equal(check.sampled, check.truthPairs, 'fewer than the sample size, so every pair is scored again')
+  assert.ok(check.stillLinked / check.sampled > 0.97, `${check.stillLinked} of ${check.sampled} still link without the identifier`)
+  assert.ok(check.linksWithIdentifiers > 500 && check.contradicted / check.linksWithIdentifiers < 0.01)
+})
+
+test('counts a link between records with different NHS numbers as contradicted, and a number two known records share as no truth', () => {
+  const { left, right } = generateLink({ people: 1000, duplicateRate: 0, errorRate: 0.1, seed: 9, overlap: 0.9 })
+  const { model } = runLinkage(right.map((r) => linkRecordOf({ key: r.id, ...fields(r) })), left.map((r) => linkRecordOf({ key: r.id, ...fields(r) })), MAPPING, aliases)
+  const person = { forename: 'ada', surname: 'fernhollow', dateOfBirth: '2014-03-02', sex: 'F', postcode: 'ZZ99 3AB', address: '1 test row', upn: null }
+  const pop = [linkRecordOf({ key: 'p1', ...person, nhsNumber: '4000000004' }), linkRecordOf({ key: 'p2', ...person, forename: 'bea', nhsNumber: '4000000071' }),
+    // Shares k4's NHS number and nothing else: without the number it would not link.
+    linkRecordOf({ key: 'p3', forename: 'zed', surname: 'quillborne', dateOfBirth: '2010-07-19', sex: 'M', postcode: 'ZZ1 1ZZ', address: '9 far lane', upn: null, nhsNumber: '4000000136' })]
+  const kn = [linkRecordOf({ key: 'k1', ...person, nhsNumber: '4000000004' }), linkRecordOf({ key: 'k2', ...person, nhsNumber: '4000000004' }),
+    linkRecordOf({ key: 'k3', ...person, forename: 'bea', nhsNumber: '4000000071' }), linkRecordOf({ key: 'k4', ...person, nhsNumber: '4000000136' })]
+  // p1 linked to a record with another NHS number; p2 to its own; p3 to none.
+  const check = checkAgainstIdentifiers(model, pop, kn, Int32Array.from([3, 2, -1]), 0.5)
+  assert.deepEqual(check, { truthPairs: 2, linkedToTruth: 1, sampled: 2, stillLinked: 1, linksWithIdentifiers: 2, contradicted: 1 })
 })

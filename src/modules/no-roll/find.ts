@@ -31,11 +31,24 @@ export type ModelSummary = {
   /** How often different children of one home, and of one postcode unit, share a surname (decision 0013); absent in runs before it. */
   household?: { atHome: number; inUnit: number; homePairs: number; unitPairs: number } | null
 }
+/**
+ * The run checked against the truth its own sources hold: a population record with the same NHS number or
+ * UPN as exactly one roll or register record is taken to be that child. `sampled` of those pairs were scored
+ * again with the identifiers left out, and `stillLinked` of them would still have linked: the rest would
+ * have been false "on no roll" flags had the identifier been missing. `contradicted` counts the run's links
+ * whose two records carry different NHS numbers or UPNs, of `linksWithIdentifiers` that could be checked.
+ */
+export type IdentifierCheck = {
+  truthPairs: number; linkedToTruth: number; sampled: number; stillLinked: number; linksWithIdentifiers: number; contradicted: number
+}
 export type FindResult = {
   candidates: Candidate[]
   model: ModelSummary
   blocking: { rule: string; pairs: number }[]
-  summary: { populationRecords: number; people: number; knownRecords: number; linkedPeople: number; candidates: number; timings: Record<string, number> }
+  summary: {
+    populationRecords: number; people: number; knownRecords: number; linkedPeople: number; candidates: number; timings: Record<string, number>
+    identifierCheck: IdentifierCheck | null
+  }
 }
 
 // Every engine field comes from the column of the same name; the row object is built here, so the
@@ -81,8 +94,10 @@ export function fingerprintOf(records: LinkRecord[]): string {
 
 const filled = (r: PersonFields) => Object.values(r).filter((v) => v !== null && v !== '').length
 
-export function findUnrolled(population: PopulationRecord[], known: KnownRecord[], threshold: number, aliases: AliasTable): FindResult {
+export function findUnrolled(population: PopulationRecord[], known: KnownRecord[], threshold: number, aliases: AliasTable, progress: (stage: string) => void = () => {}): FindResult {
   const started = performance.now()
+  const count = (n: number, one: string, many: string) => `${n.toLocaleString('en-GB')} ${n === 1 ? one : many}`
+  progress(`Grouping ${count(population.length, 'population record', 'population records')} into children`)
   const mapping = { ...MAPPING, threshold }
   const pop = population.map(linkRecordOf)
   const kn = known.map(linkRecordOf)
@@ -108,9 +123,11 @@ export function findUnrolled(population: PopulationRecord[], known: KnownRecord[
   const best = new Int32Array(pop.length).fill(-1)
   const bestProbability = new Float64Array(pop.length).fill(-1)
   const linked = new Uint8Array(pop.length)
+  const linkedTo = new Int32Array(pop.length).fill(-1)
   const claimed = new Uint8Array(kn.length)
   let linkage: ReturnType<typeof runLinkage> | null = null
   if (pop.length && kn.length) {
+    progress(`Linking ${count(people.size, 'child', 'children')} with ${count(kn.length, 'roll and register record', 'roll and register records')}`)
     linkage = runLinkage(pop, kn, mapping, aliases)
     const { pairs, weights } = linkage
     const chance = new Float64Array(pairs.length)
@@ -149,10 +166,13 @@ export function findUnrolled(population: PopulationRecord[], known: KnownRecord[
       }
       if (eligible[p] && chance[p] >= threshold) {
         linked[i] = 1
+        linkedTo[i] = pairs.right[p]
         claimed[pairs.right[p]] = 1
       }
     }
   }
+  progress('Checking the links against shared NHS numbers and UPNs, and listing the children on no roll')
+  const identifierCheck = linkage ? checkAgainstIdentifiers(linkage.model, pop, kn, linkedTo, threshold) : null
   const afterLink = performance.now()
 
   const candidates: Candidate[] = []
@@ -195,8 +215,62 @@ export function findUnrolled(population: PopulationRecord[], known: KnownRecord[
     model: model ? summariseModel(model) : { lambda: 0, comparisons: [], sessions: [] },
     blocking: linkage ? linkage.blockingRules.map((rule, q) => ({ rule: describeRule(rule), pairs: linkage!.pairs.perRule[q] })) : [],
     summary: {
-      populationRecords: pop.length, people: people.size, knownRecords: kn.length, linkedPeople, candidates: candidates.length,
+      populationRecords: pop.length, people: people.size, knownRecords: kn.length, linkedPeople, candidates: candidates.length, identifierCheck,
       timings: { dedupe: Math.round(afterDedupe - started), link: Math.round(afterLink - afterDedupe), review: Math.round(performance.now() - afterLink) },
     },
   }
+}
+
+const IDENTIFIERS = new Set(['nhs_number', 'upn'])
+/** Enough pairs for a rate to about ±0.5%, few enough that explaining them one by one takes well under a second. */
+const CHECK_SAMPLE = 2000
+
+/**
+ * How the run does where its sources hold the truth (see IdentifierCheck). Scoring without the identifiers
+ * uses the pair's own probability, before the one-to-one step lifts a record's only candidate, so if
+ * anything it understates how many would still link.
+ */
+export function checkAgainstIdentifiers(model: Model, pop: LinkRecord[], kn: LinkRecord[], linkedTo: Int32Array, threshold: number): IdentifierCheck {
+  const index = (field: 'nhsNumber' | 'upn') => {
+    const map = new Map<string, number>()
+    kn.forEach((r, j) => {
+      const v = r[field]
+      // A number held by two known records says nothing certain about which child is which.
+      if (v) map.set(v, map.has(v) ? -1 : j)
+    })
+    return map
+  }
+  const byNhs = index('nhsNumber')
+  const byUpn = index('upn')
+  const truth: [number, number][] = []
+  let linkedToTruth = 0
+  pop.forEach((r, i) => {
+    const j = (r.nhsNumber ? byNhs.get(r.nhsNumber) : undefined) ?? (r.upn ? byUpn.get(r.upn) : undefined)
+    if (j === undefined || j < 0) return
+    truth.push([i, j])
+    if (linkedTo[i] === j) linkedToTruth++
+  })
+  const step = Math.max(1, Math.ceil(truth.length / CHECK_SAMPLE))
+  let sampled = 0
+  let stillLinked = 0
+  for (let t = 0; t < truth.length; t += step) {
+    const [i, j] = truth[t]
+    const { steps } = explainPair(model, pop[i], kn[j])
+    const weight = steps.reduce((a, s) => (IDENTIFIERS.has(s.comparison) ? a : a + s.weight + s.tfAdjustment), 0)
+    sampled++
+    if (1 / (1 + 2 ** -weight) >= threshold) stillLinked++
+  }
+  let linksWithIdentifiers = 0
+  let contradicted = 0
+  linkedTo.forEach((j, i) => {
+    if (j < 0) return
+    const a = pop[i]
+    const b = kn[j]
+    const nhs = a.nhsNumber && b.nhsNumber
+    const upn = a.upn && b.upn
+    if (!nhs && !upn) return
+    linksWithIdentifiers++
+    if ((nhs && a.nhsNumber !== b.nhsNumber) || (upn && a.upn !== b.upn)) contradicted++
+  })
+  return { truthPairs: truth.length, linkedToTruth, sampled, stillLinked, linksWithIdentifiers, contradicted }
 }

@@ -1,7 +1,10 @@
 import { z } from 'zod'
 import { dateInput, optionalText, text } from '../../platform/forms.ts'
 
-export const ROLL_TYPES = ['School census', 'Common Transfer File', 'Independent school roll', 'Alternative provision roll'] as const
+/** A home education register the LA keeps outside Lantern: like a roll, it says a child is known to be educated. */
+export const HOME_EDUCATION_LIST = 'Home education register (kept outside Lantern)'
+// The lists a run matches against, "rolls" for short: children on them are known to be in education.
+export const ROLL_TYPES = ['School census', 'Common Transfer File', 'Independent school roll', 'Alternative provision roll', HOME_EDUCATION_LIST] as const
 export const POPULATION_TYPES = ['GP registrations', 'Council tax', 'Housing', 'School admissions applications', 'Health visiting',
   'Children’s social care', 'Other population source'] as const
 export const SOURCE_TYPES = [...ROLL_TYPES, ...POPULATION_TYPES] as const
@@ -61,4 +64,22 @@ export const dismissForm = z.object({
 export const acceptForm = z.object({
   concern: text('Say why this child needs a referral', 4000, 'Keep this to 4000 characters or fewer'),
   whereaboutsKnown: z.enum(['yes', 'no'], { error: 'Select whether you know where the child is now' }),
+})
+
+const DISTRICT = /^[A-Z]{1,2}[0-9R][0-9A-Z]?$/
+const SECTOR = /^[A-Z]{1,2}[0-9R][0-9A-Z]? [0-9]$/
+export const MAX_AREA_POSTCODES = 500
+
+/** The area's postcode districts and sectors, one per line or separated by commas; empty clears the area. */
+export const areaForm = z.object({
+  postcodes: z.string().optional().transform((v) => [...new Set((v ?? '').split(/[,;\n]+/).map((p) => p.trim().toUpperCase().replace(/\s+/g, ' ')).filter(Boolean))])
+    .superRefine((list, ctx) => {
+      const bad = list.filter((p) => !DISTRICT.test(p) && !SECTOR.test(p))
+      if (bad.length) {
+        const shown = bad.slice(0, 5).map((p) => `“${p.slice(0, 20)}”`).join(', ')
+        ctx.addIssue({ code: 'custom', message: `${bad.length === 1 ? 'This is not a postcode district or sector' : 'These are not postcode districts or sectors'}: ${shown}${bad.length > 5 ? ` and ${bad.length - 5} more` : ''}. Write each like ZZ1 (a district) or ZZ1 2 (a sector)` })
+      } else if (list.length > MAX_AREA_POSTCODES) {
+        ctx.addIssue({ code: 'custom', message: `Enter ${MAX_AREA_POSTCODES} districts or sectors or fewer: list whole districts where you can` })
+      }
+    }),
 })

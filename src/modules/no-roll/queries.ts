@@ -1,6 +1,8 @@
+import { setImmediate as immediate } from 'node:timers/promises'
 import { sql } from 'kysely'
 import type { Db } from '../../platform/db.ts'
-import type { Candidate, Evidence, KnownRecord, ModelSummary, NearMiss, PersonFields, PopulationRecord } from './find.ts'
+import { HOME_EDUCATION_LIST } from './forms.ts'
+import type { Candidate, Evidence, IdentifierCheck, KnownRecord, ModelSummary, NearMiss, PersonFields, PopulationRecord } from './find.ts'
 
 // Tables: linkage_source and its linkage_record rows, linkage_mapping, linkage_run, linkage_candidate
 // and linkage_dismissal (migration 0008). Every query runs inside withTenant, so row-level security
@@ -63,6 +65,14 @@ export async function sourcePayload(tx: Db, id: string): Promise<string | null> 
   return rows[0]?.payload ?? null
 }
 
+export type SourceProgress = { state: SourceState; totalRows: number; processedRows: number }
+
+/** Only how far a source's check has got, for the page to poll: no names, no file. */
+export async function findSourceProgress(tx: Db, id: string): Promise<SourceProgress | undefined> {
+  const { rows } = await sql<SourceProgress>`select state, total_rows as "totalRows", processed_rows as "processedRows" from linkage_source where id = ${id}`.execute(tx)
+  return rows[0]
+}
+
 export async function setSourceProgress(tx: Db, id: string, total: number, processed: number): Promise<void> {
   await sql`update linkage_source set total_rows = ${total}, processed_rows = ${processed} where id = ${id}`.execute(tx)
 }
@@ -81,6 +91,9 @@ export async function insertRecords(tx: Db, laId: string, sourceId: string, reco
     const chunk = records.slice(i, i + 500)
     await sql`insert into linkage_record (local_authority_id, source_id, row_no, record_ref, forename, surname, date_of_birth, sex, postcode, address, nhs_number, upn)
       values ${sql.join(chunk.map((r) => sql`(${laId}, ${sourceId}, ${r.rowNo}, ${r.recordRef}, ${r.forename}, ${r.surname}, ${r.dateOfBirth}, ${r.sex}, ${r.postcode}, ${r.address}, ${r.nhsNumber}, ${r.upn})`))}`.execute(tx)
+    // PGlite runs each statement on the app's own thread and answers without giving the event loop a
+    // turn: two immediates make a whole one, timers and I/O, whichever phase this runs in.
+    await immediate().then(() => immediate())
   }
 }
 
@@ -94,20 +107,28 @@ export async function loadPopulation(tx: Db, sourceIds: string[]): Promise<Popul
   return rows
 }
 
-export async function loadRolls(tx: Db, sourceIds: string[]): Promise<KnownRecord[]> {
-  const { rows } = await sql<KnownRecord>`select 'r:' || r.source_id || ':' || r.row_no as key,
+export async function loadRolls(tx: Db, sourceIds: string[]): Promise<(KnownRecord & { homeEducationList: boolean })[]> {
+  const { rows } = await sql<KnownRecord & { homeEducationList: boolean }>`select 'r:' || r.source_id || ':' || r.row_no as key,
       s.source_type || ' from ' || s.supplied_by || ' (' || to_char(s.data_date, 'DD/MM/YYYY') || '), record ' || r.record_ref as label,
-      '/find/sources/' || s.id as href, ${RECORD_FIELDS}
+      '/find/sources/' || s.id as href, ${RECORD_FIELDS}, s.source_type = ${HOME_EDUCATION_LIST} as "homeEducationList"
     from linkage_record r join linkage_source s on s.local_authority_id = r.local_authority_id and s.id = r.source_id
     where s.kind = 'roll' and s.state = 'ready' and s.id in (${sql.join(sourceIds)}) order by r.source_id, r.row_no`.execute(tx)
   return rows
 }
 
-/** Every child on the register (CME, elective home education or other arrangements), with their latest address. */
-export async function loadRegister(tx: Db): Promise<KnownRecord[]> {
-  const { rows } = await sql<KnownRecord>`select 'c:' || c.id as key, 'The register: ' || c.forename || ' ' || c.surname as label, '/children/' || c.id as href,
-      c.forename, c.surname, to_char(c.date_of_birth, 'YYYY-MM-DD') as "dateOfBirth", c.sex, a.postcode, a.line1 as address, c.nhs_number as "nhsNumber", c.upn
-    from child c left join lateral (select postcode, line1 from child_address a where a.local_authority_id = c.local_authority_id and a.child_id = c.id
+/**
+ * Every child on the register (CME, elective home education or other arrangements), with their latest address.
+ * A child with a home education case is labelled as on the home education register, so an officer sees which list a near match is on.
+ */
+export async function loadRegister(tx: Db): Promise<(KnownRecord & { homeEducated: boolean })[]> {
+  const { rows } = await sql<KnownRecord & { homeEducated: boolean }>`select 'c:' || c.id as key,
+      case when h.home then 'The home education register: ' else 'The register: ' end || c.forename || ' ' || c.surname as label, '/children/' || c.id as href,
+      c.forename, c.surname, to_char(c.date_of_birth, 'YYYY-MM-DD') as "dateOfBirth", c.sex, a.postcode, a.line1 as address, c.nhs_number as "nhsNumber", c.upn,
+      h.home as "homeEducated"
+    from child c
+    cross join lateral (select exists (select 1 from cme_case k where k.local_authority_id = c.local_authority_id and k.child_id = c.id
+      and (k.register_type = 'ehe' or k.status = 'elective_home_education')) as home) h
+    left join lateral (select postcode, line1 from child_address a where a.local_authority_id = c.local_authority_id and a.child_id = c.id
       order by a.to_date is null desc, a.from_date desc nulls last, a.created_at desc limit 1) a on true
     where c.merged_into is null`.execute(tx)
   return rows
@@ -130,7 +151,13 @@ export async function saveMapping(tx: Db, laId: string, m: { name: string; sourc
 export type RunState = 'queued' | 'running' | 'done' | 'failed'
 export type RunSummary = {
   populationRecords: number; outsideSchoolAge: number; people: number; knownRecords: number; registerChildren: number; linkedPeople: number
+  /** Register children with a home education case, and records from home education lists kept outside Lantern; absent in older runs. */
+  homeEducatedChildren?: number; homeEducationListRecords?: number
+  /** Population records of school age left out because their postcode lies outside the LA's area; absent in older runs. */
+  outsideArea?: number; areaSet?: boolean
   candidates: number; dismissedBefore: number; timings: Record<string, number>
+  /** Absent in runs from before the check was made. */
+  identifierCheck?: IdentifierCheck | null
 }
 export type RunRow = {
   id: string; referenceDate: string; sourceIds: string[]; threshold: number; state: RunState; progress: string | null; summary: RunSummary | null
@@ -178,9 +205,16 @@ export async function failRun(tx: Db, id: string, error: string, now: Date): Pro
 
 export type ModelRow = { id: string; referenceDate: string; finishedAt: Date; model: ModelSummary; blocking: { rule: string; pairs: number }[]; summary: RunSummary }
 
+const MODEL_COLUMNS = sql`id, to_char(reference_date, 'YYYY-MM-DD') as "referenceDate", finished_at as "finishedAt", model, blocking, summary`
+
 export async function latestModel(tx: Db): Promise<ModelRow | undefined> {
-  const { rows } = await sql<ModelRow>`select id, to_char(reference_date, 'YYYY-MM-DD') as "referenceDate", finished_at as "finishedAt", model, blocking, summary
-    from linkage_run where state = 'done' order by finished_at desc, id limit 1`.execute(tx)
+  const { rows } = await sql<ModelRow>`select ${MODEL_COLUMNS} from linkage_run where state = 'done' order by finished_at desc, id limit 1`.execute(tx)
+  return rows[0]
+}
+
+/** The model a finished run trained and used, kept with the run so that its results can be explained later. */
+export async function runModel(tx: Db, id: string): Promise<ModelRow | undefined> {
+  const { rows } = await sql<ModelRow>`select ${MODEL_COLUMNS} from linkage_run where id = ${id} and state = 'done'`.execute(tx)
   return rows[0]
 }
 
@@ -234,4 +268,18 @@ export async function rememberDismissal(tx: Db, laId: string, d: { fingerprint: 
     values (${laId}, ${d.fingerprint}, ${d.reason}, ${d.note}, ${d.candidateId}, ${d.by}, ${d.now})
     on conflict (local_authority_id, fingerprint) do update set reason = excluded.reason, note = excluded.note, candidate_id = excluded.candidate_id,
       dismissed_by = excluded.dismissed_by, dismissed_at = excluded.dismissed_at`.execute(tx)
+}
+
+export type Area = { postcodes: string[]; updatedByLabel: string; updatedAt: Date }
+
+/** The LA's area for runs (migration 0010); undefined until an officer sets it. */
+export async function loadArea(tx: Db): Promise<Area | undefined> {
+  const { rows } = await sql<Area>`select a.postcodes, u.display_name as "updatedByLabel", a.updated_at as "updatedAt"
+    from linkage_area a join app_user u on u.local_authority_id = a.local_authority_id and u.id = a.updated_by`.execute(tx)
+  return rows[0]
+}
+
+export async function saveArea(tx: Db, laId: string, a: { postcodes: string[]; by: string; now: Date }): Promise<void> {
+  await sql`insert into linkage_area (local_authority_id, postcodes, updated_by, updated_at) values (${laId}, ${a.postcodes}, ${a.by}, ${a.now})
+    on conflict (local_authority_id) do update set postcodes = excluded.postcodes, updated_by = excluded.updated_by, updated_at = excluded.updated_at`.execute(tx)
 }

@@ -4,6 +4,7 @@ import { sql } from 'kysely'
 import { withTenant } from '../../platform/db.ts'
 import { dateFields, html, postFile, testApp, textOf, type Agent, type TestApp } from '../../../test/helpers/test-app.ts'
 import { generateLink, type SynthRow } from '../linkage/synth.ts'
+import { checkCsv } from './service.ts'
 
 // A generated town: a school census roll and a GP list that holds most of the same children, with
 // typing errors, and some children on no roll. Every name and number is fictional.
@@ -100,6 +101,8 @@ describe('finding children on no roll', () => {
     await officer.post('/referrals', { forename: known.forename, surname: known.surname, ...dateFields('dateOfBirth', known.date_of_birth), sex: known.sex === 'F' ? 'female' : 'male',
       concern: 'Not seen at school this term', whereaboutsKnown: 'yes' })
     assert.equal(await count('child'), 1)
+    // The officer finds the child is home educated: the register child now carries a home education case.
+    await inTenant((tx) => sql`update cme_case set register_type = 'ehe'`.execute(tx))
 
     const form = await officer.get('/find/runs/new')
     assert.equal(html(form)('input[name=sourceIds][checked]').length, 2, 'every ready source is offered and chosen; the unmapped file is not')
@@ -108,6 +111,9 @@ describe('finding children on no roll', () => {
     const noRoll = await officer.post('/find/runs', { ...dateFields('referenceDate', '2026-11-20'), sourceIds: [gpId] })
     assert.equal(noRoll.statusCode, 400)
     assert.match(textOf(noRoll, '.govuk-error-summary'), /Select at least one school roll/)
+    const stale = await officer.post('/find/runs', { ...dateFields('referenceDate', '2025-09-01'), sourceIds: html(form)('input[name=sourceIds]').map((_, i) => html(form)(i).attr('value')).get() })
+    assert.equal(stale.statusCode, 400)
+    assert.match(textOf(stale, '.govuk-error-summary'), /from Northmoor test team was taken on 1 October 2026, more than a year from the reference date, so it does not show who (lived in the area|was on the roll) on that day/)
 
     const rollId = await inTenant(async (tx) => (await sql<{ id: string }>`select id from linkage_source where filename = 'census.csv'`.execute(tx)).rows[0].id)
     const gpSource = await inTenant(async (tx) => (await sql<{ id: string }>`select id from linkage_source where filename = 'gp.csv' and state = 'ready'`.execute(tx)).rows[0].id)
@@ -122,6 +128,7 @@ describe('finding children on no roll', () => {
     const expected = inAge.filter((r) => !onRoll.has(r.person_id) && r.person_id !== known.person_id)
     const candidates = html(run)('[data-testid=candidates] tbody tr').length
     assert.match(summary, /On no roll \d+/)
+    assert.match(summary, /1 on the register, 1 of them home educated/)
     assert.ok(candidates >= expected.length * 0.95 && candidates <= expected.length * 1.3, `${candidates} candidates for ${expected.length} children on no roll`)
     assert.doesNotMatch(textOf(run, '[data-testid=candidates]'), new RegExp(`${known.forename} ${known.surname}`, 'i'))
     const viewed = await count('audit_event', sql`action = 'linkage.candidates_viewed'`)
@@ -131,6 +138,13 @@ describe('finding children on no roll', () => {
     assert.equal(html(model)('svg[role=img]').length >= 4, true)
     assert.match(textOf(model, '[data-testid=blocking]'), /First name, last name and year of birth/)
     assert.match(textOf(model, '[data-testid=household]'), /In this run \d+(\.\d)?% of pairs of different children at one address \(\d+ pairs\) shared a surname/)
+    assert.equal(html(model)('svg[data-testid=mu-forename]').length, 1, 'm and u are drawn, not only the weights')
+    // The roll has UPNs and the GP list NHS numbers, so no pair shares an identifier to check the run against.
+    assert.match(textOf(model, '[data-testid=accuracy]'), /could not check itself against known matches/)
+    const runModel = await auditor.get(`${runUrl}/model`)
+    assert.equal(runModel.statusCode, 200)
+    assert.match(textOf(runModel, 'h1'), /The linkage model of the run for 20 November 2026/)
+    assert.match(textOf(run, 'main'), /How this run scored its matches/)
   })
 
   it('explains a candidate, accepts one as a referral, and dismisses another, remembered by the next run', async () => {
@@ -174,13 +188,226 @@ describe('finding children on no roll', () => {
     assert.doesNotMatch(textOf(open, '[data-testid=candidates]'), new RegExp(firstName, 'i'), 'the accepted child now matches the register')
   })
 
+  it('audits the register child shown as a candidate’s nearest record as a view of that child', async () => {
+    const childId = await inTenant(async (tx) => (await sql<{ id: string }>`select id from child limit 1`.execute(tx)).rows[0].id)
+    const candidate = html(await officer.get(runUrl))('[data-testid=candidates] tbody a').last().attr('href')!
+    const candidateId = candidate.split('/').pop()!
+    // Made the nearest record here so the test does not depend on which record the model found closest.
+    await inTenant((tx) => sql`update linkage_candidate set near_miss = jsonb_set(jsonb_set(near_miss, '{href}', to_jsonb(${`/children/${childId}`}::text)), '{label}', '"The register: a child"')
+      where id = ${candidateId} and near_miss is not null`.execute(tx))
+    const before = await count('audit_event', sql`action = 'child.viewed' and record_id = ${childId}`)
+    assert.equal((await auditor.get(candidate)).statusCode, 200)
+    assert.equal(await count('audit_event', sql`action = 'child.viewed' and record_id = ${childId}`), before + 1)
+    assert.equal(await count('audit_event', sql`action = 'child.viewed' and record_id = ${childId} and details::jsonb->>'asNearMatchOf' = ${candidateId}`), 1)
+  })
+
+  it('takes a home education register kept outside Lantern as a list of children known to be educated', async () => {
+    const onRoll = new Set(rollRows.map((r) => r.person_id))
+    const atHome = gpRows.filter((r) => r.date_of_birth > '2012-01-01' && r.date_of_birth < '2019-01-01' && !onRoll.has(r.person_id)).slice(-3)
+    assert.equal(atHome.length, 3)
+    const list = ['Ref,First name,Last name,Date of birth,Postcode', ...atHome.map((r, i) => csvLine([`EHE-${i + 1}`, r.forename, r.surname, ukDate(r.date_of_birth), r.postcode]))].join('\n')
+    const res = await upload(officer, 'ehe.csv', list, sourceFields('Home education register (kept outside Lantern)'))
+    await officer.post(res.headers.location as string, { id: 'Ref', forename: 'First name', surname: 'Last name', dateOfBirth: 'Date of birth', dateFormat: 'DD/MM/YYYY', postcode: 'Postcode' })
+    const index = await officer.get('/find')
+    assert.match(textOf(index, 'main'), /Home education register/)
+    const form = await officer.get('/find/runs/new')
+    assert.match(textOf(form, 'main'), /School rolls and home education registers[\s\S]*Home education register \(kept outside Lantern\) from Northmoor test team/)
+    const ids = html(form)('input[name=sourceIds]').map((_, i) => html(form)(i).attr('value')).get()
+    const started = await officer.post('/find/runs', { ...dateFields('referenceDate', '2026-11-25'), sourceIds: ids })
+    const run = await officer.get(started.headers.location as string)
+    assert.match(textOf(run, '[data-testid=run-summary]'), /and 3 on home education lists kept outside Lantern/)
+    assert.ok(html(run)('[data-testid=candidates] tbody tr').length < 50, 'every child to review is on this one page')
+    const listed = textOf(run, '[data-testid=candidates]')
+    for (const r of atHome) assert.doesNotMatch(listed, new RegExp(`${r.forename} ${r.surname}`, 'i'), `${r.id} is home educated, not on no roll`)
+  })
+
+  it('leaves out children who live outside the area an officer sets, and says so', async () => {
+    const onRoll = new Set(rollRows.map((r) => r.person_id))
+    const away = gpRows.find((r) => r.date_of_birth > '2012-01-01' && r.date_of_birth < '2019-01-01' && !onRoll.has(r.person_id) && r.postcode)!
+    const district = away.postcode.split(' ')[0]
+    const others = [...new Set(gpRows.map((r) => r.postcode.split(' ')[0]).filter((d) => d && d !== district))]
+    assert.equal((await auditor.post('/find/area', { postcodes: others.join('\n') })).statusCode, 403)
+    const bad = await officer.post('/find/area', { postcodes: `${others[0]}, SW1A 1AA, nonsense` })
+    assert.equal(bad.statusCode, 400)
+    assert.match(textOf(bad, '.govuk-error-summary'), /These are not postcode districts or sectors: “SW1A 1AA”, “NONSENSE”\. Write each like ZZ1/)
+    assert.equal(await count('linkage_area'), 0, 'nothing is saved from a form with a mistake')
+    assert.equal((await officer.post('/find/area', { postcodes: ` ${others.join(' ,\n')} ` })).statusCode, 303)
+    assert.match(textOf(await auditor.get('/find/area'), '[data-testid=area-now]'), new RegExp(`The area is ${others.length} postcode districts or sectors`))
+    assert.equal(await count('audit_event', sql`action = 'linkage.area_changed'`), 1)
+
+    const form = await officer.get('/find/runs/new')
+    const ids = html(form)('input[name=sourceIds]').map((_, i) => html(form)(i).attr('value')).get()
+    const run = await follow(officer, await officer.post('/find/runs', { ...dateFields('referenceDate', '2026-11-25'), sourceIds: ids }))
+    assert.match(textOf(run, '[data-testid=run-summary]'), /[1-9]\d* living outside the area/)
+    assert.doesNotMatch(textOf(run, '[data-testid=candidates]'), new RegExp(`${away.forename} ${away.surname}`, 'i'))
+    assert.equal(html(run)('[data-testid=no-area]').length, 0)
+
+    // Emptied, the area is cleared and the next run counts everyone again.
+    await officer.post('/find/area', { postcodes: '' })
+    assert.match(textOf(await officer.get('/find/area'), '[data-testid=area-now]'), /No area is set/)
+  })
+
+  it('shows a run’s stage while it goes on, and its progress address says only the state and stage', async () => {
+    const id = await inTenant(async (tx) => (await sql<{ id: string }>`insert into linkage_run (local_authority_id, reference_date, source_ids, threshold, started_by, created_at, progress, state)
+      select local_authority_id, reference_date, source_ids, threshold, started_by, created_at, 'Linking 5 children with 7 roll and register records', 'running' from linkage_run limit 1 returning id`.execute(tx)).rows[0].id)
+    const page = await auditor.get(`/find/runs/${id}`)
+    assert.equal(html(page)('[data-lantern-run-progress][data-state=running]').attr('data-progress-url'), `/find/runs/${id}/progress`)
+    assert.match(textOf(page, '[data-testid=progress]'), /Running Linking 5 children with 7 roll and register records\./)
+    const progress = await auditor.get(`/find/runs/${id}/progress`)
+    assert.deepEqual(JSON.parse(progress.body), { state: 'running', words: 'Linking 5 children with 7 roll and register records.' })
+    assert.deepEqual(JSON.parse((await officer.get(`${runUrl}/progress`)).body), { state: 'done', words: '' })
+    await inTenant((tx) => sql`update linkage_run set state = 'failed', progress = null, error = 'Stopped by the test' where id = ${id}`.execute(tx))
+  })
+
   it('keeps each LA’s sources, runs and candidates to itself', async () => {
     const other = await t.addAuthority('991', 'Elsewhere Council')
     const outsider = (await t.signedIn(['cme_officer'], { laId: other.id })).agent
     const candidate = html(await officer.get(runUrl))('[data-testid=candidates] tbody a').first().attr('href')!
     assert.equal((await outsider.get(runUrl)).statusCode, 404)
     assert.equal((await outsider.get(candidate)).statusCode, 404)
+    assert.equal((await outsider.get(`${runUrl}/model`)).statusCode, 404)
+    assert.equal((await outsider.get(`${runUrl}/progress`)).statusCode, 404)
     assert.equal((await outsider.post(`${candidate}/dismiss`, { reason: 'moved_away' })).statusCode, 404)
     assert.match(textOf(await outsider.get('/find'), 'main'), /No sources yet/)
+  })
+})
+
+describe('the progress of a source’s check', () => {
+  let t: TestApp
+  let officer: Agent
+  const cleanups: (() => Promise<void>)[] = []
+  const inTenant = <T>(fn: Parameters<typeof withTenant<T>>[2]) => withTenant(t.database.db, { laId: t.la.id }, fn)
+  const fields = (type: string) => ({ sourceType: type, ...dateFields('dataDate', '2026-10-01'), suppliedBy: 'Northmoor test team' })
+  const HEADER = 'Pupil ref,Legal forename,Legal surname,DOB,Postcode'
+  const MAPPING = { id: 'Pupil ref', forename: 'Legal forename', surname: 'Legal surname', dateOfBirth: 'DOB', dateFormat: 'DD/MM/YYYY', postcode: 'Postcode' }
+  // Fictional pupils: invented names, ZZ99 postcodes, which no real address has.
+  const FORENAMES = ['Ada', 'Bea', 'Cal', 'Dot', 'Eli', 'Fen', 'Gus', 'Ivy']
+  const SURNAMES = ['Fernhollow', 'Quill', 'Rook', 'Wren', 'Testwood', 'Marrow']
+  const pupilLine = (i: number) => `T${i},${FORENAMES[i % 8]},${SURNAMES[i % 6]},${String(1 + (i % 28)).padStart(2, '0')}/0${1 + (i % 9)}/${2011 + (i % 9)},ZZ99 ${i % 10}AB`
+  const rollOf = (rows: number) => [HEADER, ...Array.from({ length: rows }, (_, i) => pupilLine(i + 1))].join('\n')
+  const ctfOf = (pupils: number) => `<?xml version="1.0" encoding="utf-8"?>
+<CTfile><Header><CTFversion>25.0</CTFversion><SourceSchool><LEA>990</LEA><Estab>4001</Estab></SourceSchool><DestSchool><LEA>990</LEA><Estab>4002</Estab></DestSchool></Header>
+<CTFpupilData>${Array.from({ length: pupils }, (_, i) => `<Pupil><UPN>T99040012${String(i).padStart(5, '0')}</UPN><Surname>${SURNAMES[i % 6]}</Surname><Forename>${FORENAMES[i % 8]}</Forename><DOB>2015-03-27</DOB><Sex>F</Sex><Address><AddressLines><AddressLine1>${i} Example Road</AddressLine1></AddressLines><PostCode>ZZ99 3AB</PostCode></Address></Pupil>`).join('\n')}</CTFpupilData></CTfile>`
+
+  /** Polls the progress address while `work` runs, as the page's script does, and returns everything it saw. */
+  async function watch(url: string, work: Promise<unknown>): Promise<{ state: string; totalRows: number; processedRows: number }[]> {
+    let finished = false
+    const seen: { state: string; totalRows: number; processedRows: number }[] = []
+    const polling = (async () => {
+      while (!finished) {
+        const res = await officer.get(url)
+        assert.equal(res.statusCode, 200)
+        seen.push(res.json())
+        // Injected requests resolve without a turn of the event loop, where a browser's arrive as I/O.
+        await new Promise((resolve) => setTimeout(resolve, 5))
+      }
+    })()
+    await work
+    finished = true
+    await polling
+    seen.push((await officer.get(url)).json())
+    return seen
+  }
+
+  before(async () => {
+    t = await testApp({ after: (fn: () => Promise<void>) => void cleanups.push(fn) })
+    t.clock.now = new Date('2026-11-25T10:00:00Z')
+    officer = (await t.signedIn(['cme_officer'])).agent
+  })
+  after(async () => { for (const fn of cleanups) await fn() })
+
+  it('gives the state and counts only, to the source’s own LA: auditors read it, school users do not', async () => {
+    const res = await postFile(officer, '/find/sources', { filename: 'roll.csv', content: rollOf(3) }, fields('School census'))
+    const url = (res.headers.location as string).replace(/mapping$/, 'progress')
+
+    const own = await officer.get(url)
+    const auditor = (await t.signedIn(['auditor'])).agent
+    const school = (await t.signedIn(['school_user'])).agent
+    const other = await t.addAuthority('991', 'Elsewhere Council')
+    const outsider = (await t.signedIn(['cme_officer'], { laId: other.id })).agent
+
+    assert.equal(own.statusCode, 200)
+    assert.match(own.headers['content-type'] as string, /^application\/json/)
+    assert.equal(own.headers['cache-control'], 'no-store')
+    assert.deepEqual(own.json(), { state: 'mapping', totalRows: 0, processedRows: 0 })
+    assert.deepEqual((await auditor.get(url)).json(), { state: 'mapping', totalRows: 0, processedRows: 0 })
+    assert.equal((await school.get(url)).statusCode, 403)
+    assert.equal((await outsider.get(url)).statusCode, 404)
+    assert.equal((await officer.get('/find/sources/not-a-source/progress')).statusCode, 404)
+  })
+
+  it('shows a source being checked with its bar, counts and the address the page polls', async () => {
+    const res = await postFile(officer, '/find/sources', { filename: 'roll.csv', content: rollOf(3) }, fields('School census'))
+    const id = (res.headers.location as string).split('/')[3]
+    await inTenant((tx) => sql`update linkage_source set state = 'processing', total_rows = 12000, processed_rows = 4500 where id = ${id}`.execute(tx))
+
+    const page = await officer.get(`/find/sources/${id}`)
+
+    const $ = html(page)
+    assert.equal($('[data-testid=progress]').attr('data-progress-url'), `/find/sources/${id}/progress`)
+    assert.equal($('[data-testid=progress] progress').attr('value'), '4500')
+    assert.equal($('[data-testid=progress] progress').attr('max'), '12000')
+    assert.equal(textOf(page, '[data-progress-text]'), 'Checked 4,500 of 12,000 rows.')
+    assert.equal($('[data-progress-text]').attr('aria-live'), 'polite')
+    assert.match(textOf(page, '[data-testid=progress]'), /Check progress again/)
+    assert.equal(html(await officer.get('/find/sources/new'))('form[data-lantern-progress=upload]').length, 1)
+  })
+
+  it('records progress while a CSV of thousands of rows is checked, until every row is counted', async () => {
+    const rows = 10_000
+    const res = await postFile(officer, '/find/sources', { filename: 'census.csv', content: rollOf(rows) }, fields('School census'))
+    const mappingUrl = res.headers.location as string
+
+    const seen = await watch(mappingUrl.replace(/mapping$/, 'progress'), officer.post(mappingUrl, { ...MAPPING, saveAs: '' }))
+
+    const during = seen.filter((p) => p.state === 'processing' && p.processedRows > 0 && p.processedRows < p.totalRows)
+    assert.ok(during.length > 0, `the bar moved while the rows were checked: saw ${JSON.stringify(seen.map((p) => `${p.state} ${p.processedRows}/${p.totalRows}`))}`)
+    assert.ok(during.every((p) => p.totalRows === rows))
+    const counts = seen.map((p) => p.processedRows)
+    assert.deepEqual(counts, [...counts].sort((a, b) => a - b), 'the count only goes up')
+    assert.deepEqual(seen.at(-1), { state: 'ready', totalRows: rows, processedRows: rows })
+  })
+
+  it('records progress for a Common Transfer File, per pupil, once its pupils are read', async () => {
+    const pupils = 1_500
+
+    const upload = postFile(officer, '/find/sources', { filename: 'roll.xml', content: ctfOf(pupils) }, fields('Common Transfer File'))
+    let id: string | undefined
+    while (!id) {
+      id = await inTenant(async (tx) => (await sql<{ id: string }>`select id from linkage_source where filename = 'roll.xml'`.execute(tx)).rows[0]?.id)
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+
+    const seen = await watch(`/find/sources/${id}/progress`, upload)
+
+    assert.ok(seen.some((p) => p.state === 'processing' && p.totalRows === pupils), `the bar had its total before the end: saw ${JSON.stringify(seen.map((p) => `${p.state} ${p.processedRows}/${p.totalRows}`))}`)
+    assert.deepEqual(seen.at(-1), { state: 'ready', totalRows: pupils, processedRows: pupils })
+  })
+
+  it('checks a big CSV in turns, so timers and requests run before it finishes, keeping every row whole', async () => {
+    const rows = 20_000
+    const text = rollOf(rows).split('\n')
+    // The check reads the file in pieces, the first of 4,096 characters: it ends inside the next pupil's
+    // surname, whose first character takes two UTF-16 units.
+    const [before, after] = [`${HEADER}\nT0,`.length, '\nT1,Hana,'.length]
+    text[1] = 'T1,Hana,𠮷田,01/02/2015,ZZ99 1AB'
+    text.splice(1, 0, `T0,${'X'.repeat(4096 - 1 - before - after)}`)
+    text[10_001] = 'T10000,Ada,,01/02/2015,ZZ99 1AB'
+    const headers = HEADER.split(',')
+    let timerFired = false
+    let ticks = 0
+    const timer = setInterval(() => { ticks++ }, 5)
+    setTimeout(() => { timerFired = true }, 0)
+
+    const checked = await checkCsv(Buffer.from(text.join('\n')), headers, MAPPING as Parameters<typeof checkCsv>[2], '2026-10-01', async () => {})
+    const firedBeforeTheEnd = timerFired
+    clearInterval(timer)
+
+    assert.ok(firedBeforeTheEnd, 'a timer set before the check ran before it finished')
+    assert.ok(ticks >= 5, `the event loop turned repeatedly (${ticks} ticks)`)
+    assert.equal(checked.total, rows + 1)
+    assert.deepEqual(checked.rejections.map((r) => r.label), ['Line 2', 'Line 10002'])
+    assert.equal(checked.records.find((r) => r.recordRef === 'T1')?.surname, '𠮷田')
+    assert.equal(checked.records.length, rows - 1)
   })
 })

@@ -9,13 +9,13 @@ import { pageNumber, pagination } from '../../platform/pagination.ts'
 import { formatDate } from '../../platform/views.ts'
 import { FIND_CHILDREN, VIEW_FINDINGS } from './policy.ts'
 import {
-  acceptForm, DATE_FORMAT_LABELS, DATE_FORMATS, dismissForm, DISMISS_REASONS, mappingForm, POPULATION_TYPES, ROLL_TYPES, runForm, sourceForm,
+  acceptForm, areaForm, DATE_FORMAT_LABELS, HOME_EDUCATION_LIST, MAX_AREA_POSTCODES, DATE_FORMATS, dismissForm, DISMISS_REASONS, mappingForm, POPULATION_TYPES, ROLL_TYPES, runForm, sourceForm,
 } from './forms.ts'
 import {
-  acceptCandidate, AlreadyDecided, dismissCandidate, dismissReasonLabel, evidenceSummary, getRun, getSource, listRunCandidates, LINK_THRESHOLD, mapSource,
+  acceptCandidate, AlreadyDecided, dismissCandidate, getArea, saveArea, dismissReasonLabel, evidenceSummary, getRun, getSource, listRunCandidates, LINK_THRESHOLD, mapSource,
   MAX_SOURCE_BYTES, RUN_JOB, SOURCE_JOB, startRun, suggestMapping, uploadSource, viewCandidate,
 } from './service.ts'
-import { comparisonLabel, ruleInWords, waterfallChart, weightChart } from './charts.ts'
+import { comparisonLabel, muChart, ruleInWords, waterfallChart, weightChart } from './charts.ts'
 import * as q from './queries.ts'
 
 type Upload = { filename: string; data: Buffer }
@@ -69,16 +69,40 @@ export function noRollRoutes(deps: Deps): FastifyPluginAsync {
       const page = pageNumber((request.query as Record<string, string>).page)
       const data = await withTenant(deps.db, tenant(request), async (tx) => ({ sources: await q.listSources(tx, 25, (page - 1) * 25), runs: await q.listRuns(tx, 10) }))
       return reply.page('no-roll/views/index.njk', {
-        title: 'Find children on no roll', sources: data.sources.rows, runs: data.runs, pager: pagination('/find', {}, page, data.sources.total),
+        title: 'Find children on no roll', sources: data.sources.rows, runs: data.runs, pager: pagination('/find', {}, page, data.sources.total), homeEducationList: HOME_EDUCATION_LIST,
         canWork: FIND_CHILDREN.kind === 'user' && FIND_CHILDREN.allow(request.user!),
       })
     })
 
     app.get('/find/sources/new', work, async (request, reply) => sourcePage(request, reply, {}))
 
+    const areaPage = async (request: FastifyRequest, reply: FastifyReply, values?: Record<string, unknown>, errors?: FormErrors) => {
+      const area = await getArea(deps.db, request.user!)
+      return reply.page('no-roll/views/area.njk', {
+        title: 'The area Lantern looks for children in', area, errors, backLink: '/find', maxPostcodes: MAX_AREA_POSTCODES,
+        values: values ?? { postcodes: area?.postcodes.join('\n') ?? '' }, canWork: FIND_CHILDREN.kind === 'user' && FIND_CHILDREN.allow(request.user!),
+        flash: !errors && (request.query as Record<string, string>).saved ? 'The area is saved. Runs from now on use it.' : undefined,
+      }, errors ? 400 : 200)
+    }
+    app.get('/find/area', view, async (request, reply) => areaPage(request, reply))
+    app.post('/find/area', work, async (request, reply) => {
+      const body = request.body as Record<string, unknown>
+      const form = parseForm(areaForm, body)
+      if (!form.ok) return areaPage(request, reply, body, form.errors)
+      await saveArea(deps.db, request.user!, request.ip, form.value.postcodes, deps.now())
+      return reply.redirect('/find/area?saved=1', 303)
+    })
+
     app.get('/find/sources/:id', view, async (request, reply) => {
       const source = await getSource(deps.db, request.user!, idParam(request))
       return reply.page('no-roll/views/source.njk', { title: `${source.sourceType} from ${source.suppliedBy}`, source, backLink: '/find' })
+    })
+
+    // Polled by the source page's script while the file is checked: the state and counts only.
+    app.get('/find/sources/:id/progress', view, async (request, reply) => {
+      const progress = await withTenant(deps.db, tenant(request), (tx) => q.findSourceProgress(tx, idParam(request)))
+      if (!progress) throw new NotFound()
+      return reply.send(progress)
     })
 
     const mappingPage = async (request: FastifyRequest, reply: FastifyReply, source: q.SourceRow, values: Record<string, unknown> | undefined, errors?: FormErrors) => {
@@ -155,6 +179,12 @@ export function noRollRoutes(deps: Deps): FastifyPluginAsync {
       })
     })
 
+    // For run-progress.js: the state and stage only, nothing about any child.
+    app.get('/find/runs/:id/progress', view, async (request, reply) => {
+      const run = await getRun(deps.db, request.user!, idParam(request))
+      return reply.header('cache-control', 'no-store').send({ state: run.state, words: run.progress ? `${run.progress}.` : '' })
+    })
+
     const candidatePage = async (request: FastifyRequest, reply: FastifyReply, form?: 'accept' | 'dismiss', values: Record<string, unknown> = {}, errors?: FormErrors) => {
       const c = await viewCandidate(deps.db, request.user!, request.ip, idParam(request), deps.now())
       return reply.page('no-roll/views/candidate.njk', {
@@ -194,12 +224,17 @@ export function noRollRoutes(deps: Deps): FastifyPluginAsync {
       }
     })
 
-    app.get('/find/model', view, async (request, reply) => {
-      const latest = await withTenant(deps.db, tenant(request), (tx) => q.latestModel(tx))
-      return reply.page('no-roll/views/model.njk', {
-        title: 'The linkage model', latest, backLink: '/find',
-        charts: latest?.model.comparisons.map((c) => weightChart(c)) ?? [], comparisonLabel, ruleInWords,
-      })
+    const modelPage = (reply: FastifyReply, shown: q.ModelRow | undefined, isLatest: boolean) => reply.page('no-roll/views/model.njk', {
+      title: isLatest ? 'The linkage model' : `The linkage model of the run for ${formatDate(shown!.referenceDate)}`, latest: shown, isLatest,
+      backLink: isLatest ? '/find' : `/find/runs/${shown!.id}`, threshold: LINK_THRESHOLD, comparisonLabel, ruleInWords,
+      charts: shown?.model.comparisons.map((c) => ({ weights: weightChart(c), mu: muChart(c) })) ?? [],
+    })
+    app.get('/find/model', view, async (request, reply) => modelPage(reply, await withTenant(deps.db, tenant(request), (tx) => q.latestModel(tx)), true))
+    app.get('/find/runs/:id/model', view, async (request, reply) => {
+      const id = idParam(request)
+      const shown = await withTenant(deps.db, tenant(request), (tx) => q.runModel(tx, id))
+      if (!shown) throw new NotFound()
+      return modelPage(reply, shown, false)
     })
   }
 }

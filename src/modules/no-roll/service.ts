@@ -1,9 +1,13 @@
-import { runWorker } from '../../platform/worker.ts'
+import { Readable } from 'node:stream'
+import { setImmediate as immediate } from 'node:timers/promises'
+import { startWorker } from '../../platform/worker.ts'
 import { parse } from 'csv-parse/sync'
+import { parse as parseStream } from 'csv-parse'
 import { withTenant, type Db } from '../../platform/db.ts'
 import { recordAudit } from '../../platform/audit.ts'
 import { actorFor, actorLabel } from '../../platform/actor.ts'
 import { NotFound } from '../../platform/errors.ts'
+import { formatDate } from '../../platform/views.ts'
 import type { CurrentUser } from '../../platform/access.ts'
 import { formError, type FormErrors } from '../../platform/forms.ts'
 import { decodeText } from '../notices/import/decode.ts'
@@ -15,7 +19,7 @@ import { insertChildEvent } from '../register/queries.ts'
 import { recordReferral } from '../register/service.ts'
 import { DISMISS_REASONS, kindOf, type DismissReason } from './forms.ts'
 import type { FindResult, KnownRecord, PopulationRecord } from './find.ts'
-import type { WorkerTask } from './worker.ts'
+import type { WorkerMessage, WorkerTask } from './worker.ts'
 import type { DuplicatePair } from '../duplicates/find.ts'
 import * as q from './queries.ts'
 
@@ -33,6 +37,16 @@ export const MAX_SOURCE_BYTES = 50 * 1024 * 1024
  */
 export const LINK_THRESHOLD = 0.5
 const PROGRESS_EVERY = 500
+/** Each progress write is a transaction, so a big file writes about this many, not one per 500 rows. */
+const PROGRESS_STEPS = 50
+/**
+ * Jobs run in the web server's process, and PGlite answers queries without giving the event loop a
+ * turn: a check that runs for seconds stops after this many milliseconds to let pages be served.
+ */
+const TURN_MS = 20
+const CSV_CHUNK_CHARS = 64 * 1024
+/** A whole turn of the event loop, timers and I/O both, from whichever phase it is called in. */
+const turn = () => immediate().then(() => immediate())
 
 const tenant = (user: CurrentUser) => ({ laId: user.laId, userId: user.id })
 const isCtf = (filename: string, data: Buffer) => /\.xml$/i.test(filename) || (!/\.csv$/i.test(filename) && decodeText(data.subarray(0, 200)).trimStart().startsWith('<'))
@@ -66,11 +80,15 @@ export async function uploadSource(db: Db, user: CurrentUser, ip: string, input:
     if (!read.ok) return { ok: false, errors: formError('file', read.error) }
     headers = read.headers
     if (headers.length < 4) return { ok: false, errors: formError('file', `The file has ${headers.length} column${headers.length === 1 ? '' : 's'}. A source needs at least an id, first name, last name and date of birth`) }
+    // Reading a big file's headings and encoding it each take tens of milliseconds: let other requests in between.
+    await turn()
   }
+  const payload = file.data.toString('base64')
+  await turn()
   return withTenant(db, tenant(user), async (tx) => {
     const id = await q.insertSource(tx, user.laId, {
       kind, sourceType: input.sourceType, dataDate: input.dataDate, suppliedBy: input.suppliedBy, filename: file.filename.slice(0, 255) || 'upload',
-      format: ctf ? 'ctf' : 'csv', state: ctf ? 'queued' : 'mapping', payload: file.data.toString('base64'), headers, uploadedBy: user.id, now,
+      format: ctf ? 'ctf' : 'csv', state: ctf ? 'queued' : 'mapping', payload, headers, uploadedBy: user.id, now,
     })
     await recordAudit(tx, actorFor(user, ip), { action: 'linkage.source_uploaded', recordType: 'linkage_source', recordId: id,
       details: { sourceType: input.sourceType, format: ctf ? 'ctf' : 'csv', bytes: file.data.length } }, now)
@@ -139,24 +157,84 @@ function checkRow(values: Record<string, string | undefined>, dateFormat: q.Sour
   }
 }
 
-async function checkCsv(text: string, m: q.SourceMapping, dataDate: string, progress: (done: number, total: number) => Promise<void>): Promise<Checked> {
-  const rows = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, info: true, from_line: 2 }) as unknown as { record: string[]; info: { lines: number } }[]
-  const headers = readHeaders(text)
-  if (!headers.ok) throw new Error(headers.error)
-  const at = (name: string | undefined) => (name === undefined ? -1 : headers.headers.indexOf(name))
+type Progress = (done: number, total: number) => Promise<void>
+
+/**
+ * A pause that gives the event loop a whole turn once this work has run for TURN_MS since the last one.
+ * The time is counted from the end of the turn, so a busy app does not make the work stop after every row.
+ */
+function pauses(): () => Promise<void> {
+  let since = performance.now()
+  return async () => {
+    if (performance.now() - since < TURN_MS) return
+    await turn()
+    since = performance.now()
+  }
+}
+
+const progressStep = (total: number) => Math.max(PROGRESS_EVERY, Math.ceil(total / PROGRESS_STEPS))
+
+/**
+ * The lines after the heading row, counted by line breaks: what the progress bar measures against
+ * before the rows are parsed. A quoted field across lines or a blank line makes it a little more than
+ * the rows; the finished source records the rows themselves.
+ */
+function countDataLines(text: string): number {
+  const br = text.includes('\n') ? '\n' : '\r'
+  let breaks = 0
+  for (let at = text.indexOf(br); at !== -1; at = text.indexOf(br, at + 1)) breaks++
+  return Math.max(0, breaks + (text.endsWith(br) ? 0 : 1) - 1)
+}
+
+/**
+ * The text in pieces of up to `size` characters, small at first: csv-parse is slow until V8 has compiled
+ * it, and each piece is parsed in one go. A piece never ends inside a surrogate pair, which encoding on
+ * its own would turn into U+FFFD.
+ */
+function* piecesOf(text: string, size: number): Generator<string> {
+  for (let at = 0, piece = 4096; at < text.length; piece = Math.min(piece * 2, size)) {
+    let end = Math.min(at + piece, text.length)
+    const last = text.charCodeAt(end - 1)
+    if (last >= 0xd800 && last <= 0xdbff) end++
+    yield text.slice(at, end)
+    at = end
+  }
+}
+
+/**
+ * Checks every row of a mapped CSV, given the headings read when it was uploaded. The rows are parsed as
+ * a stream of pieces, with turns for the event loop, rather than at once: parsing a 40 MB file in one
+ * call held the web server for seconds.
+ */
+export async function checkCsv(data: Buffer, headers: string[], m: q.SourceMapping, dataDate: string, progress: Progress): Promise<Checked> {
+  // Each step before the rows takes tens of milliseconds on a big file.
+  const text = decodeText(data)
+  await turn()
+  const at = (name: string | undefined) => (name === undefined ? -1 : headers.indexOf(name))
   const col = { id: at(m.id), forename: at(m.forename), surname: at(m.surname), dateOfBirth: at(m.dateOfBirth), sex: at(m.sex), postcode: at(m.postcode), nhsNumber: at(m.nhsNumber), upn: at(m.upn) }
   const addressCols = (m.address ?? []).map(at).filter((i) => i >= 0)
   const names = { forename: `First name (${m.forename})`, surname: `Last name (${m.surname})`, dateOfBirth: `Date of birth (${m.dateOfBirth})` }
-  const seen = new Map<string, number>()
-  const out: Checked = { records: [], rejections: [], total: rows.length }
-  for (const [i, { record, info }] of rows.entries()) {
+  // The ids so far, with their lines, in 64 maps: one Map of half a million ids rehashes them all at once
+  // as it grows, holding the event loop for a tenth of a second or more.
+  const seen = Array.from({ length: 64 }, () => new Map<string, number>())
+  const seenFor = (ref: string) => seen[(ref.charCodeAt(ref.length - 1) * 31 + ref.charCodeAt(ref.length - 2)) & 63]
+  const out: Checked = { records: [], rejections: [], total: 0 }
+  const lines = countDataLines(text)
+  const step = progressStep(lines)
+  const pause = pauses()
+  await progress(0, lines)
+  await turn()
+  const rows = Readable.from(piecesOf(text, CSV_CHUNK_CHARS))
+    .pipe(parseStream({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true, from_line: 2 })) as AsyncIterable<{ record: string[]; info: { lines: number } }>
+  for await (const { record, info } of rows) {
+    const i = out.total++
     const get = (c: number) => (c >= 0 ? record[c] : undefined)
     const messages: string[] = []
     const ref = (get(col.id) ?? '').trim()
     if (!ref) messages.push(`Id (${m.id}) is empty`)
     else if (ref.length > 100) messages.push(`Id (${m.id}) is longer than 100 characters`)
-    else if (seen.has(ref)) messages.push(`Id (${m.id}) is the same as on line ${seen.get(ref)}`)
-    else seen.set(ref, info.lines)
+    else if (seenFor(ref).has(ref)) messages.push(`Id (${m.id}) is the same as on line ${seenFor(ref).get(ref)}`)
+    else seenFor(ref).set(ref, info.lines)
     const checked = checkRow({
       forename: get(col.forename), surname: get(col.surname), dateOfBirth: get(col.dateOfBirth), sex: get(col.sex), postcode: get(col.postcode),
       address: addressCols.map((c) => record[c] ?? '').join(' '), nhsNumber: get(col.nhsNumber), upn: get(col.upn),
@@ -165,18 +243,29 @@ async function checkCsv(text: string, m: q.SourceMapping, dataDate: string, prog
     // Labelled by line only: rejection lists are shown on screen and must not repeat children's details.
     if (messages.length) out.rejections.push({ line: info.lines, label: `Line ${info.lines}`, messages })
     else out.records.push({ rowNo: i + 1, recordRef: ref, ...checked.record! })
-    if ((i + 1) % PROGRESS_EVERY === 0) await progress(i + 1, rows.length)
+    if (out.total % step === 0) await progress(Math.min(info.lines - 1, lines), lines)
+    await pause()
   }
   return out
 }
 
-function checkCtfFile(data: Buffer, dataDate: string): Checked {
+/**
+ * Checks a CTF's pupils, with progress per pupil. parseCtf, shared with notice imports, reads the whole file
+ * at once before that: a fraction of a second for 5,000 pupils with few details, but seconds for a file
+ * near the upload limit.
+ */
+export async function checkCtfFile(data: Buffer, dataDate: string, progress: Progress): Promise<Checked> {
   const parsed = parseCtf(data)
   if (!parsed.ok) return { records: [], rejections: parsed.errors.map((e) => ({ line: null, label: 'The file', messages: [e] })), total: 0 }
   const out: Checked = { records: [], rejections: [], total: parsed.rows.length }
   const names = { forename: 'Forename', surname: 'Surname', dateOfBirth: 'Date of birth' }
   const seen = new Set<string>()
-  for (const row of parsed.rows) {
+  const step = progressStep(out.total)
+  const pause = pauses()
+  await progress(0, out.total)
+  // parseCtf has just held the event loop for the whole file.
+  await turn()
+  for (const [i, row] of parsed.rows.entries()) {
     const v = row.values
     const checked = checkRow({ ...v, address: [v.addressLine1, v.town].filter(Boolean).join(' ') }, 'ISO', dataDate, names)
     const ref = v.upn?.trim() || `Pupil ${row.line}`
@@ -184,6 +273,8 @@ function checkCtfFile(data: Buffer, dataDate: string): Checked {
     seen.add(ref)
     if (checked.messages.length) out.rejections.push({ line: row.line, label: row.label, messages: checked.messages })
     else out.records.push({ rowNo: row.line, recordRef: ref, ...checked.record! })
+    if ((i + 1) % step === 0) await progress(i + 1, out.total)
+    await pause()
   }
   return out
 }
@@ -201,9 +292,11 @@ export async function processSource(db: Db, laId: string, id: string, now: () =>
     withTenant(db, { laId }, (tx) => q.finishSource(tx, id, { ...o, now: now() }))
   try {
     const data = Buffer.from(claimed.payload ?? '', 'base64')
+    await turn()
+    const progress: Progress = (done, total) => withTenant(db, { laId }, (tx) => q.setSourceProgress(tx, id, total, done))
     const checked = source.format === 'ctf'
-      ? checkCtfFile(data, source.dataDate)
-      : await checkCsv(decodeText(data), source.mapping!, source.dataDate, (done, total) => withTenant(db, { laId }, (tx) => q.setSourceProgress(tx, id, total, done)))
+      ? await checkCtfFile(data, source.dataDate, progress)
+      : await checkCsv(data, source.headers, source.mapping!, source.dataDate, progress)
     if (checked.rejections.length || !checked.records.length) {
       const rejections = checked.rejections.length ? checked.rejections : [{ line: null, label: 'The file', messages: ['The file has no rows of children'] }]
       return void await finish({ state: 'rejected', total: checked.total, recordCount: 0, rejections })
@@ -221,6 +314,11 @@ export async function processSource(db: Db, laId: string, id: string, now: () =>
 }
 
 export type RunInput = { referenceDate: string; sourceIds: string[] }
+/**
+ * A source shows who lived here, or who was on a roll, when its data was taken. Further than this from a run's
+ * reference date it says too little about that day: an old roll would hide a child who has since left it.
+ */
+export const SOURCE_WINDOW_DAYS = 366
 
 export async function startRun(db: Db, user: CurrentUser, ip: string, input: RunInput, now: Date): Promise<{ ok: true; id: string } | { ok: false; errors: FormErrors }> {
   return withTenant(db, tenant(user), async (tx) => {
@@ -229,6 +327,11 @@ export async function startRun(db: Db, user: CurrentUser, ip: string, input: Run
     if (chosen.length !== new Set(input.sourceIds).size) return { ok: false as const, errors: formError('sourceIds', 'Select sources from the list: one of those chosen is no longer ready') }
     if (!chosen.some((s) => s.kind === 'population')) return { ok: false as const, errors: formError('sourceIds', 'Select at least one population source, such as GP registrations') }
     if (!chosen.some((s) => s.kind === 'roll')) return { ok: false as const, errors: formError('sourceIds', 'Select at least one school roll') }
+    const far = chosen.find((s) => Math.abs(Date.parse(s.dataDate) - Date.parse(input.referenceDate)) > SOURCE_WINDOW_DAYS * 86_400_000)
+    if (far) {
+      const says = far.kind === 'population' ? 'who lived in the area' : 'who was on the roll'
+      return { ok: false as const, errors: formError('sourceIds', `${far.sourceType} from ${far.suppliedBy} was taken on ${formatDate(far.dataDate)}, more than a year from the reference date, so it does not show ${says} on that day. Untick it, or choose a reference date nearer to it`) }
+    }
     const id = await q.insertRun(tx, user.laId, { referenceDate: input.referenceDate, sourceIds: chosen.map((s) => s.id), threshold: LINK_THRESHOLD, by: user.id, now })
     await recordAudit(tx, actorFor(user, ip), { action: 'linkage.run_started', recordType: 'linkage_run', recordId: id, details: { sources: chosen.length, referenceDate: input.referenceDate } }, now)
     return { ok: true as const, id }
@@ -236,25 +339,65 @@ export async function startRun(db: Db, user: CurrentUser, ip: string, input: Run
 }
 
 /** Runs a linkage task in a worker thread: seconds of CPU that would otherwise stop the app answering pages. */
-export function inWorker(input: { task: 'find'; population: PopulationRecord[]; known: KnownRecord[]; threshold: number }): Promise<FindResult>
+export function inWorker(input: { task: 'find'; population: PopulationRecord[]; known: KnownRecord[]; threshold: number }, onProgress?: (stage: string) => void): Promise<FindResult>
 export function inWorker(input: { task: 'duplicates'; children: KnownRecord[]; minimum: number; limit: number; exclude: string[] }): Promise<DuplicatePair[]>
-export function inWorker(input: WorkerTask): Promise<unknown> {
-  return runWorker(import.meta.url, 'worker', input)
+export async function inWorker(input: WorkerTask, onProgress?: (stage: string) => void): Promise<unknown> {
+  const { worker, next } = startWorker<WorkerMessage>(import.meta.url, 'worker', input)
+  try {
+    for (;;) {
+      const message = await next()
+      if ('result' in message) return message.result
+      onProgress?.(message.progress)
+    }
+  } finally {
+    void worker.terminate()
+  }
+}
+
+export async function getArea(db: Db, user: CurrentUser): Promise<q.Area | undefined> {
+  return withTenant(db, tenant(user), (tx) => q.loadArea(tx))
+}
+
+export async function saveArea(db: Db, user: CurrentUser, ip: string, postcodes: string[], now: Date): Promise<void> {
+  await withTenant(db, tenant(user), async (tx) => {
+    await q.saveArea(tx, user.laId, { postcodes, by: user.id, now })
+    await recordAudit(tx, actorFor(user, ip), { action: 'linkage.area_changed', recordType: 'linkage_area', details: { postcodes: postcodes.join(', ').slice(0, 2000), count: postcodes.length } }, now)
+  })
+}
+
+/**
+ * Whether a record's postcode lies in the area (its district or its sector is listed). With no area set, or a
+ * postcode that is missing or not a UK postcode, the record stays in: Lantern cannot tell, and a child left out
+ * for want of a postcode would never be found.
+ */
+export function inArea(postcode: string | null, area: ReadonlySet<string>): boolean {
+  if (!area.size || !postcode || postcodeProblem(postcode)) return true
+  const full = normalisePostcode(postcode)
+  const [district, inward] = full.split(' ')
+  return area.has(district) || area.has(`${district} ${inward[0]}`)
 }
 
 export async function processRun(db: Db, laId: string, runId: string, now: () => Date): Promise<void> {
   const loaded = await withTenant(db, { laId }, async (tx) => {
     const run = await q.claimRun(tx, runId)
     if (!run) return undefined
-    return { run, population: await q.loadPopulation(tx, run.sourceIds), rolls: await q.loadRolls(tx, run.sourceIds), register: await q.loadRegister(tx), dismissals: await q.listDismissals(tx) }
+    return { run, population: await q.loadPopulation(tx, run.sourceIds), rolls: await q.loadRolls(tx, run.sourceIds), register: await q.loadRegister(tx),
+      dismissals: await q.listDismissals(tx), area: new Set((await q.loadArea(tx))?.postcodes ?? []) }
   })
   if (!loaded) return
-  const { run } = loaded
+  const { run, area } = loaded
   try {
-    const inAge = loaded.population.filter((r) => r.dateOfBirth && isOfCompulsorySchoolAge(r.dateOfBirth, run.referenceDate))
+    const ofAge = loaded.population.filter((r) => r.dateOfBirth && isOfCompulsorySchoolAge(r.dateOfBirth, run.referenceDate))
+    const inAge = ofAge.filter((r) => inArea(r.postcode, area))
     const known = [...loaded.rolls, ...loaded.register]
     await withTenant(db, { laId }, (tx) => q.setRunProgress(tx, runId, `Linking ${inAge.length} population records with ${known.length} roll and register records`))
-    const result = await inWorker({ task: 'find', population: inAge, known, threshold: run.threshold })
+    // Each stage is written as the worker reaches it, one after another, so the page never shows an older stage last.
+    let written = Promise.resolve()
+    const result = await inWorker({ task: 'find', population: inAge, known, threshold: run.threshold }, (stage) => {
+      written = written.then(() => withTenant(db, { laId }, (tx) => q.setRunProgress(tx, runId, stage))).catch(() => undefined)
+    })
+    await written
+    await withTenant(db, { laId }, (tx) => q.setRunProgress(tx, runId, `Saving the ${result.candidates.length.toLocaleString('en-GB')} children on no roll`))
     const candidates = result.candidates.map((c) => {
       const reason = loaded.dismissals.get(c.fingerprint)
       return { ...c, state: reason ? 'dismissed_before' as const : 'open' as const, reason: reason ?? null }
@@ -264,8 +407,10 @@ export async function processRun(db: Db, laId: string, runId: string, now: () =>
       await q.finishRun(tx, runId, {
         model: result.model, blocking: result.blocking, now: now(),
         summary: {
-          ...result.summary, populationRecords: loaded.population.length, outsideSchoolAge: loaded.population.length - inAge.length,
-          knownRecords: known.length, registerChildren: loaded.register.length, dismissedBefore: candidates.filter((c) => c.state === 'dismissed_before').length,
+          ...result.summary, populationRecords: loaded.population.length, outsideSchoolAge: loaded.population.length - ofAge.length,
+          outsideArea: ofAge.length - inAge.length, areaSet: area.size > 0,
+          knownRecords: known.length, registerChildren: loaded.register.length, homeEducatedChildren: loaded.register.filter((c) => c.homeEducated).length,
+          homeEducationListRecords: loaded.rolls.filter((r) => r.homeEducationList).length, dismissedBefore: candidates.filter((c) => c.state === 'dismissed_before').length,
         },
       })
       await recordAudit(tx, { laId, userId: null, label: 'Linkage run', ip: null }, { action: 'linkage.run_finished', recordType: 'linkage_run', recordId: runId,
@@ -301,6 +446,11 @@ export async function viewCandidate(db: Db, user: CurrentUser, ip: string, id: s
     const candidate = await q.findCandidate(tx, id)
     if (!candidate) throw new NotFound()
     await recordAudit(tx, actorFor(user, ip), { action: 'linkage.candidate_viewed', recordType: 'linkage_candidate', recordId: id, details: { runId: candidate.runId } }, now)
+    // The nearest record shown may be a child on the register, whose details are then on screen: a view of their record too.
+    const registerChild = candidate.nearMiss?.href?.match(/^\/children\/([0-9a-f-]{36})$/)?.[1]
+    if (registerChild) {
+      await recordAudit(tx, actorFor(user, ip), { action: 'child.viewed', recordType: 'child', recordId: registerChild, details: { asNearMatchOf: id } }, now)
+    }
     return candidate
   })
 }

@@ -9,8 +9,12 @@ export type WorkerTask =
   | { task: 'find'; population: PopulationRecord[]; known: KnownRecord[]; threshold: number }
   | { task: 'duplicates'; children: KnownRecord[]; minimum: number; limit: number; exclude: string[] }
 
+/** What the worker sends: a run's stage as it reaches it (shown on the run's page), then the answer. */
+export type WorkerMessage = { progress: string } | { result: unknown }
+
 const input = workerData as WorkerTask
 const aliases = loadAliasTable()
-parentPort!.postMessage(input.task === 'find'
-  ? findUnrolled(input.population, input.known, input.threshold, aliases)
-  : findDuplicatePairs(input.children, input.minimum, input.limit, input.exclude, aliases))
+const post = (message: WorkerMessage) => parentPort!.postMessage(message)
+post({ result: input.task === 'find'
+  ? findUnrolled(input.population, input.known, input.threshold, aliases, (stage) => post({ progress: stage }))
+  : findDuplicatePairs(input.children, input.minimum, input.limit, input.exclude, aliases) })
