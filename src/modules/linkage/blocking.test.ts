@@ -5,7 +5,7 @@ import { connectedComponents } from './clusters.ts'
 import { Dictionaries, encodePair, encodeTable } from './encode.ts'
 import { parseMapping, fileMapping } from './mapping.ts'
 import { toLinkRecord } from './records.ts'
-import { oneToOneProbabilities, recordProbabilities } from './posterior.ts'
+import { oneToOneLinks, oneToOneProbabilities, recordProbabilities } from './posterior.ts'
 import { bestMatchesOnly, strongestFirst } from './service.ts'
 
 const mapping = fileMapping(parseMapping({ id: 'id', fields: { forename: 'f', surname: 's', dateOfBirth: 'd' } }), 'left')
@@ -138,6 +138,29 @@ describe('one-to-one linking', () => {
     const taken = withSure([950, 950], [950, 5], [-3, -3])
     assert.ok(taken.first[0] < 0.5 && taken.p[0] > 0.5, `before ${taken.first[0]}, after ${taken.p[0]}`)
     assert.ok(taken.p[1] < 0.01)
+  })
+
+  it("gives each pair the step from its own weight to its probability's, however strong the pair", () => {
+    // 1,000 records a side, 900 in sure pairs; then a lone candidate, two rivals, one linked elsewhere, a far pair.
+    const lambda = 0.0009
+    const make = (strong: number) => {
+      const sure = Array.from({ length: 900 }, (_, i) => i)
+      const pairs = { left: Int32Array.from([...sure, 950, 951, 951, 952, 952, 953]), right: Int32Array.from([...sure, 950, 951, 960, 952, 5, 953]), length: 906 }
+      const weights = Float64Array.from([...sure.map((i) => (i === 0 ? strong : 25)), -3, 1, -2, -3, -3, -40])
+      return { pairs, weights, links: oneToOneLinks(pairs, weights, bestMatchesOnly(pairs, weights, 1000, 1000), lambda, 1000, 1000) }
+    }
+    const { pairs, weights, links } = make(60)
+    assert.deepEqual(Array.from(links.probabilities), Array.from(oneToOneProbabilities(pairs, weights, bestMatchesOnly(pairs, weights, 1000, 1000), lambda, 1000, 1000)))
+    // Asked in any order, each pair's own weight plus the step is the weight of the probability given.
+    for (const p of [905, 0, 903, 900, 1, 904, 901, 902, 899]) {
+      const chance = links.probabilities[p]
+      const weight = weights[p] + links.otherCandidates(p)
+      if (chance < 0.999) assert.ok(Math.abs(1 / (1 + 2 ** -weight) - chance) < 1e-12 * Math.max(chance, 1e-300) + 1e-15, `pair ${p}: ${chance} against weight ${weight}`)
+    }
+    // A record's strongest candidate has a step that does not depend on its own weight (its probability is 1 to
+    // sixteen places at 60 bits, so the step must come from the other candidates, not from 1 - p).
+    const step = (strong: number) => make(strong).links.otherCandidates(0)
+    assert.ok(Math.abs(step(60) - step(30)) < 1e-6 && Math.abs(step(60) - links.otherCandidates(1)) < 1e-6, `${step(60)}, ${step(30)}, ${links.otherCandidates(1)}`)
   })
 
   it('orders pairs strongest first, ties in pair order, over the whole range of weights', () => {

@@ -218,3 +218,46 @@ describe('identifiers and sex', () => {
     assert.equal(level(byName('sex'), { x: 'Not known' }, { x: 'M' }), 'unknown')
   })
 })
+
+describe('extra columns and an address without a postcode', () => {
+  const withExtras: FileMapping = {
+    id: 'id', dateFormat: 'ISO', fields: { forename: ['f'], address: ['a'] },
+    extra: [{ name: 'school_urn', columns: ['urn'], compare: 'exact' }, { name: 'club', columns: ['club'], compare: 'fuzzy' }],
+  }
+  const extraComps = buildComparisons(withExtras, withExtras, aliases)
+  const at = (name: string, a: Record<string, string>, b: Record<string, string>) => {
+    const c = extraComps.find((x) => x.name === name)!
+    const g = compareRecords(c, toLinkRecord({ id: '1', f: '', a: '', urn: '', club: '', ...a }, withExtras), toLinkRecord({ id: '2', f: '', a: '', urn: '', club: '', ...b }, withExtras))
+    return g === NULL_LEVEL ? 'unknown' : c.levels[g]
+  }
+
+  it('compares an exact extra column as the same value or not, and a missing one as unknown', () => {
+    assert.deepEqual(extraComps.find((c) => c.name === 'school_urn')!.levels, ['exact', 'else'])
+    assert.equal(at('school_urn', { urn: '100001' }, { urn: '100001' }), 'exact')
+    assert.equal(at('school_urn', { urn: '100001' }, { urn: '100002' }), 'else')
+    // Exact means exact: no folding of case or spelling, unlike a fuzzy column.
+    assert.equal(at('school_urn', { urn: 'AB1' }, { urn: 'ab1' }), 'else')
+    assert.equal(at('school_urn', { urn: '' }, { urn: '100002' }), 'unknown')
+  })
+
+  it('compares a fuzzy extra column by Jaro-Winkler, after folding case and punctuation', () => {
+    assert.deepEqual(extraComps.find((c) => c.name === 'club')!.levels, ['exact', 'jw>=0.92', 'jw>=0.88', 'else'])
+    assert.equal(at('club', { club: 'Northmoor Harriers' }, { club: 'northmoor harriers!' }), 'exact')
+    assert.equal(at('club', { club: 'Northmoor Harriers' }, { club: 'Northmoor Harrier' }), 'jw>=0.92')
+    // Jaro-Winkler 0.906.
+    assert.equal(at('club', { club: 'Northmoor Harriers' }, { club: 'Northmoor Runners' }), 'jw>=0.88')
+    assert.equal(at('club', { club: 'Northmoor Harriers' }, { club: 'Ember Swimming' }), 'else')
+    assert.equal(at('club', { club: 'Northmoor Harriers' }, { club: '' }), 'unknown')
+  })
+
+  it('compares the address alone, by Jaro-Winkler, when the files have no postcode', () => {
+    assert.deepEqual(extraComps.map((c) => c.name), ['forename', 'address', 'school_urn', 'club'])
+    assert.deepEqual(extraComps.find((c) => c.name === 'address')!.levels, ['exact', 'jw>=0.9', 'jw>=0.8', 'else'])
+    assert.equal(at('address', { a: '12 Lantern Row' }, { a: '12 lantern row' }), 'exact')
+    assert.equal(at('address', { a: '12 Lantern Row' }, { a: '12 Lantern Rw' }), 'jw>=0.9')
+    // Jaro-Winkler 0.877.
+    assert.equal(at('address', { a: '12 Lantern Row' }, { a: '21 Lantern Way' }), 'jw>=0.8')
+    assert.equal(at('address', { a: '12 Lantern Row' }, { a: '9 Oak Close' }), 'else')
+    assert.equal(at('address', { a: '' }, { a: '9 Oak Close' }), 'unknown')
+  })
+})

@@ -4,7 +4,7 @@ import { buildComparisons, compareRecords, NULL_LEVEL } from './comparisons.ts'
 import { encodePair } from './encode.ts'
 import { evaluateLinkage } from './evaluate.ts'
 import { fileMapping, parseMapping } from './mapping.ts'
-import { aggregatePatterns, trainModel } from './model.ts'
+import { aggregatePatterns, expectationMaximisation, trainModel } from './model.ts'
 import { loadAliasTable } from './nicknames.ts'
 import { toLinkRecord } from './records.ts'
 import { explainPair } from './score.ts'
@@ -26,6 +26,41 @@ describe('training without labels', () => {
     assert.equal(patterns.size, 2)
     assert.deepEqual(Array.from(patterns.counts), [2, 1])
     assert.deepEqual(Array.from(patterns.gammas), [0, 7, 1, NULL_LEVEL])
+  })
+
+  it('fits m and the share of matches exactly on patterns made from known m, u and share', () => {
+    // Three comparisons (three, two and four levels), the third unknown in a fifth of pairs whatever they are.
+    // Each pattern's count is what a million pairs with these figures give on average, so the answer is known
+    // (to the pseudo-count's pull, a few in a million here, and the stopping rule's).
+    const m = [[0.9, 0.07, 0.03], [0.95, 0.05], [0.8, 0.1, 0.06, 0.04]]
+    const u = [[0.02, 0.08, 0.9], [0.5, 0.5], [0.01, 0.03, 0.16, 0.8]]
+    const share = 0.3
+    const pairs = 1e6
+    const gammas: number[] = []
+    const counts: number[] = []
+    for (let a = 0; a < 3; a++) {
+      for (let b = 0; b < 2; b++) {
+        for (let c = -1; c < 4; c++) {
+          const known = c < 0 ? 0.2 : 0.8
+          const mc = c < 0 ? 1 : m[2][c]
+          const uc = c < 0 ? 1 : u[2][c]
+          gammas.push(a, b, c)
+          counts.push(pairs * known * (share * m[0][a] * m[1][b] * mc + (1 - share) * u[0][a] * u[1][b] * uc))
+        }
+      }
+    }
+    const patterns = { gammas: Int8Array.from(gammas), counts: Float64Array.from(counts), size: counts.length }
+    const start = m.map((row) => row.map((_, k) => (k === 0 ? 0.6 : 0.4 / (row.length - 1))))
+
+    const fit = expectationMaximisation(patterns, u, start, new Set(), 1000)
+
+    assert.ok(Math.abs(fit.lambda - share) < 1e-4, `share of matches ${fit.lambda}`)
+    m.forEach((row, c) => row.forEach((want, k) => {
+      assert.ok(Math.abs(fit.m[c][k] - want) < 1e-4, `comparison ${c} level ${k}: m ${fit.m[c][k].toFixed(5)}, truth ${want}`)
+    }))
+    // A comparison the training rule fixed is left as it started.
+    const skipped = expectationMaximisation(patterns, u, start, new Set([1]), 1000)
+    assert.deepEqual(skipped.m[1], start[1])
   })
 
   it('recovers the m and u probabilities that the labels show', () => {

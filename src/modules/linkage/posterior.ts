@@ -36,6 +36,16 @@ export function recordProbabilities(pairs: PairList, weights: Float64Array, lamb
 
 /** `recordProbabilities` twice: once for the pairs of a one-to-one assignment, then for every pair with the likely links of that assignment taken out. */
 export function oneToOneProbabilities(pairs: PairList, weights: Float64Array, eligible: Uint8Array, lambda: number, leftCount: number, rightCount: number): Float64Array {
+  return oneToOneLinks(pairs, weights, eligible, lambda, leftCount, rightCount).probabilities
+}
+
+/**
+ * `oneToOneProbabilities`, and for explaining a pair `otherCandidates(p)`: the bits the record-level
+ * probability adds to pair p's own weight, so that weights[p] + otherCandidates(p) is the weight (log2
+ * odds) of the probability used: decision 0013's "Other candidates" step, which makes the waterfall add up.
+ * It is worked out only when asked (for the pairs written out), fastest with p ascending.
+ */
+export function oneToOneLinks(pairs: PairList, weights: Float64Array, eligible: Uint8Array, lambda: number, leftCount: number, rightCount: number) {
   const near = nearPairs(pairs, weights, lambda)
   const first = estimate(near, lambda, leftCount, rightCount)
   // A pair far from even odds has a chance of a few in a thousand at most (see `probabilitiesOf`), so only
@@ -45,7 +55,39 @@ export function oneToOneProbabilities(pairs: PairList, weights: Float64Array, el
     const p = near.pairs[k]
     if (eligible[p] && first.probability(k) >= LIKELY) partners.link(near.left[k], near.right[k])
   }
-  return probabilitiesOf(pairs, weights, near, estimate(near, lambda, leftCount, rightCount, partners))
+  const second = estimate(near, lambda, leftCount, rightCount, partners)
+  const probabilities = probabilitiesOf(pairs, weights, near, second)
+  const nearIndex = indexOfNear(near)
+  const log2Far = Math.log2(second.far)
+  const otherCandidates = (p: number): number => {
+    const k = nearIndex(p)
+    if (k >= 0) return second.otherCandidates(k)
+    // A far pair's chance is far·2^w (as `probabilitiesOf` has it), below one in a thousand.
+    const chance = second.far * Math.exp(Math.min(1000, weights[p]) * Math.LN2)
+    return log2Far - Math.log1p(-chance) / Math.LN2
+  }
+  return { probabilities, otherCandidates }
+}
+
+/** Pair number to near pair number (-1 for a far pair): a binary search, or a step on from the last answer when asked in order. */
+function indexOfNear(near: Near): (p: number) => number {
+  const list = near.pairs
+  let at = 0
+  return (p) => {
+    if (at < list.length && list[at] <= p && (at + 64 >= list.length || list[at + 64] > p)) {
+      while (list[at] < p) at++
+    } else {
+      let lo = 0
+      let hi = list.length
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1
+        if (list[mid] < p) lo = mid + 1
+        else hi = mid
+      }
+      at = lo
+    }
+    return at < list.length && list[at] === p ? at : -1
+  }
 }
 
 /** The chance at which the first pass's pairs count as links in the second. */
@@ -148,6 +190,27 @@ function estimate(near: Near, lambda: number, leftCount: number, rightCount: num
     if (change < 1e-5) break
   }
   sums()
+  // For `otherCandidates`: each record's largest counted candidate (a near pair number, -1 for none) and the
+  // sum of the others, made once when first asked. The sum less a pair's own share loses every digit when that
+  // share is most of the sum (a pair of 60 bits against 1 - π of a few in a hundred).
+  let top: { left: Int32Array; right: Int32Array; restL: Float64Array; restR: Float64Array } | null = null
+  let ownL = 0
+  let ownR = 0
+  const tops = () => {
+    const left = new Int32Array(near.leftSize).fill(-1)
+    const right = new Int32Array(near.rightSize).fill(-1)
+    for (let k = 0; k < m; k++) {
+      if (inLeft[k] && (left[near.left[k]] < 0 || near.q[k] > near.q[left[near.left[k]]])) left[near.left[k]] = k
+      if (inRight[k] && (right[near.right[k]] < 0 || near.q[k] > near.q[right[near.right[k]]])) right[near.right[k]] = k
+    }
+    const restL = new Float64Array(near.leftSize)
+    const restR = new Float64Array(near.rightSize)
+    for (let k = 0; k < m; k++) {
+      if (inLeft[k] && left[near.left[k]] !== k) restL[near.left[k]] += near.q[k] * scaleL
+      if (inRight[k] && right[near.right[k]] !== k) restR[near.right[k]] += near.q[k] * scaleR
+    }
+    return { left, right, restL, restR }
+  }
   return {
     /** A pair far from even odds: its records' sums are a few in a hundred at most unless they have a strong candidate (which outranks this pair whatever), so it is worked out without them. */
     far: Math.min(scaleL / (1 - piL), scaleR / (1 - piR)) * (1 - lambda),
@@ -157,6 +220,23 @@ function estimate(near: Near, lambda: number, leftCount: number, rightCount: num
       const r = near.q[k] * scaleR
       // A pair whose other record is taken is judged as if it were not: with itself in the sum.
       return Math.min(l / (1 - piL + sumL[near.left[k]] + (inLeft[k] ? 0 : l)), r / (1 - piR + sumR[near.right[k]] + (inRight[k] ? 0 : r)))
+    },
+    /**
+     * log2 of the odds of near pair k's chance, less the pair's own weight. From record a, the odds are
+     * (π/N)·LR over (1 - π) + (π/N)·(a's other candidates), and (π/N)·LR is 2^w·(1 - λ)·scale: so the
+     * step is log2((1 - λ)·scale) - log2(1 - π + the others), the smaller of the two records' (as `probability`).
+     */
+    otherCandidates(k: number): number {
+      if (!top) {
+        top = tops()
+        ownL = Math.log2((1 - lambda) * scaleL)
+        ownR = Math.log2((1 - lambda) * scaleR)
+      }
+      const a = near.left[k]
+      const b = near.right[k]
+      const othersL = !inLeft[k] ? sumL[a] : top.left[a] === k ? top.restL[a] : sumL[a] - near.q[k] * scaleL
+      const othersR = !inRight[k] ? sumR[b] : top.right[b] === k ? top.restR[b] : sumR[b] - near.q[k] * scaleR
+      return Math.min(ownL - Math.log2(1 - piL + othersL), ownR - Math.log2(1 - piR + othersR))
     },
   }
 }

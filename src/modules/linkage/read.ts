@@ -3,7 +3,7 @@ import { runWorker } from '../../platform/worker.ts'
 import { identifierCode, nhsNumberCode, ukPostcodeCodes, upnCode } from './codes.ts'
 import { ByteMemo, cellText, CsvFormatError, scanCsv, type CsvRow } from './csv.ts'
 import { adoptTable, DAY_ZERO, Dictionaries, emptyTable, initial, toPortable, transferables, type PortableTable, type Table } from './encode.ts'
-import { fileMapping, MappingError, requiredColumns, type FileMapping, type Mapping } from './mapping.ts'
+import { DATE_FORMATS, fileMapping, MappingError, requiredColumns, type DateFormat, type FileMapping, type Mapping } from './mapping.ts'
 import {
   daysSinceEpoch, normaliseAddress, normaliseDate, normaliseName, normaliseNhsNumber, normalisePostcode, normaliseSex, normaliseUpn,
 } from './normalise.ts'
@@ -122,8 +122,27 @@ function postcodeReader(buf: Buffer, at: number[], dicts: Dictionaries): (row: C
   }
 }
 
-/** Columns for a CSV file's rows. The same `dicts` must read both files of a link. */
-export function parseTable(file: Buffer | string, m: FileMapping, label: string, dicts: Dictionaries, truthColumn?: string): Table {
+const FORMAT_EXAMPLES: Record<DateFormat, string> = { ISO: 'ISO (2014-03-07)', 'DD/MM/YYYY': 'DD/MM/YYYY (07/03/2014)', YYYYMMDD: 'YYYYMMDD (20140307)' }
+
+/**
+ * What to say when no value of a date column could be read in the mapping's format: every date is then
+ * unknown, which weighs nothing, and the run would quietly link on names and places alone. `unread` are
+ * some of the column's values (used only to suggest a format, never printed).
+ */
+function dateFormatWarning(label: string, column: string, format: DateFormat, unread: string[]): string {
+  const others = DATE_FORMATS.filter((f) => f !== format)
+  const fits = others.map((f) => ({ f, n: unread.filter((text) => normaliseDate(text, f) !== null).length })).sort((a, b) => b.n - a.n)[0]
+  const advice = fits.n
+    ? `They look like ${FORMAT_EXAMPLES[fits.f]}: set "dateFormat": "${fits.f}" in the mapping (in "right" for a link's second file).`
+    : `The formats the mapping can give are ${others.map((f) => FORMAT_EXAMPLES[f]).join(' and ')}, besides ${format}.`
+  return `Warning: no date in column "${column}" of ${label} could be read as ${FORMAT_EXAMPLES[format]}, so every date of birth there is unknown. ${advice}`
+}
+
+/**
+ * Columns for a CSV file's rows. The same `dicts` must read both files of a link. Problems that do not stop
+ * the run (a date column none of whose values could be read) are added to `warnings`.
+ */
+export function parseTable(file: Buffer | string, m: FileMapping, label: string, dicts: Dictionaries, truthColumn?: string, warnings?: string[]): Table {
   const buf = typeof file === 'string' ? Buffer.from(file, 'utf8') : file
   // One record per line at most (a quoted value may hold a line break; a blank line holds none).
   let capacity = 1
@@ -142,6 +161,8 @@ export function parseTable(file: Buffer | string, m: FileMapping, label: string,
     return ymd.length - 1
   }
   const nameId = (text: string) => dicts.names.id(normaliseName(text))
+  // Per date column, counted once per distinct value (the memo's work): whether any could be read.
+  const dateColumns: { name: string; read: number; unread: string[] }[] = []
 
   let read: ((row: CsvRow) => void) | null = null
   const readHeader = (row: CsvRow) => {
@@ -159,7 +180,19 @@ export function parseTable(file: Buffer | string, m: FileMapping, label: string,
     const address = fieldReader(buf, a.address, (text) => dicts.address.id(normaliseAddress(text)))
     const nhsNumber = identifierReader(buf, a.nhsNumber, 'nhs')
     const upn = identifierReader(buf, a.upn, 'upn')
-    const dates = a.dateOfBirth.map((k) => ({ k, slot: new ByteMemo(buf, (text) => (text ? dateSlot(text) : -1)) }))
+    const dates = a.dateOfBirth.map((k, x) => {
+      const seen = { name: m.fields.dateOfBirth![x], read: 0, unread: [] as string[] }
+      dateColumns.push(seen)
+      return {
+        k, slot: new ByteMemo(buf, (text) => {
+          if (!text) return -1
+          const slot = dateSlot(text)
+          if (ymd[slot] >= 0) seen.read++
+          else if (seen.unread.length < 50) seen.unread.push(text)
+          return slot
+        }),
+      }
+    })
     const extras = m.extra.map((e, x) => fieldReader(buf, a.extra[x], e.compare === 'fuzzy'
       ? (text) => dicts.extra.id(normaliseName(text))
       : (text) => dicts.extra.id(text || null)))
@@ -202,6 +235,10 @@ export function parseTable(file: Buffer | string, m: FileMapping, label: string,
     if (err instanceof CsvFormatError) throw new MappingError(`${label}: ${err.message}`)
     throw err
   }
+  // An empty file would otherwise link nothing without a word (or, as the second file, everything to nothing).
+  if (!read) throw new MappingError(`${label} is empty: it has no header row and no records`)
+  if (n === 0) throw new MappingError(`${label} has a header row but no records`)
+  for (const d of dateColumns) if (!d.read && d.unread.length) warnings?.push(dateFormatWarning(label, d.name, m.dateFormat, d.unread))
   if (n !== t.size) t = shrink(t, n)
   return t
 }
@@ -215,31 +252,46 @@ function shrink(t: Table, n: number): Table {
   return out
 }
 
-export function readTable(path: string, m: FileMapping, dicts: Dictionaries, truthColumn?: string): Table {
-  return parseTable(readFileSync(path), m, path, dicts, truthColumn)
+export function readTable(path: string, m: FileMapping, dicts: Dictionaries, truthColumn?: string, warnings?: string[]): Table {
+  let buf: Buffer
+  try {
+    buf = readFileSync(path)
+  } catch (err) {
+    // Reading a folder fails in the read itself, whose error names no path: the message must name one.
+    const e = err as NodeJS.ErrnoException
+    if (e.code && !e.path) e.path = path
+    throw err
+  }
+  return parseTable(buf, m, path, dicts, truthColumn, warnings)
 }
 
 export type ReadTask = { path: string; mapping: FileMapping; truthColumn?: string }
+/** The read worker's answer. A file-system error keeps its code and path, so the command can name the file. */
+export type ReadAnswer = { ok: true; table: PortableTable; warnings: string[] }
+  | { ok: false; message: string; fs?: { code: string; path?: string; syscall?: string } }
 
 /** Reads one file in this thread, for a worker: its own dictionaries travel back with the columns. */
-export function readPortable(task: ReadTask): { table: PortableTable; transfer: ArrayBuffer[] } {
-  const table = toPortable(readTable(task.path, task.mapping, new Dictionaries(), task.truthColumn))
-  return { table, transfer: transferables(table) }
+export function readPortable(task: ReadTask): { table: PortableTable; warnings: string[]; transfer: ArrayBuffer[] } {
+  const warnings: string[] = []
+  const table = toPortable(readTable(task.path, task.mapping, new Dictionaries(), task.truthColumn, warnings))
+  return { table, warnings, transfer: transferables(table) }
 }
 
 /**
  * Both files of a link (or the one file of a dedupe) as tables over one set of dictionaries. The right
  * file is read in a worker thread while this thread reads the left, so the two cores share the reading.
  */
-export async function readTables(leftPath: string, rightPath: string | null, mapping: Mapping, truthColumn?: string): Promise<{ left: Table; right: Table | null }> {
+export async function readTables(leftPath: string, rightPath: string | null, mapping: Mapping, truthColumn?: string):
+  Promise<{ left: Table; right: Table | null; warnings: string[] }> {
   const dicts = new Dictionaries()
-  if (!rightPath) return { left: readTable(leftPath, fileMapping(mapping, 'left'), dicts, truthColumn), right: null }
+  const warnings: string[] = []
+  if (!rightPath) return { left: readTable(leftPath, fileMapping(mapping, 'left'), dicts, truthColumn, warnings), right: null, warnings }
   const task: ReadTask = { path: rightPath, mapping: fileMapping(mapping, 'right'), truthColumn }
-  const other = runWorker<{ ok: true; table: PortableTable } | { ok: false; message: string }>(import.meta.url, 'read-worker', task)
+  const other = runWorker<ReadAnswer>(import.meta.url, 'read-worker', task)
   // A failure on the left must not leave the worker's promise unhandled.
   other.catch(() => {})
-  const left = readTable(leftPath, fileMapping(mapping, 'left'), dicts, truthColumn)
+  const left = readTable(leftPath, fileMapping(mapping, 'left'), dicts, truthColumn, warnings)
   const read = await other
-  if (!read.ok) throw new MappingError(read.message)
-  return { left, right: adoptTable(read.table, dicts) }
+  if (!read.ok) throw read.fs ? Object.assign(new Error(read.message), read.fs) : new MappingError(read.message)
+  return { left, right: adoptTable(read.table, dicts), warnings: [...warnings, ...read.warnings] }
 }

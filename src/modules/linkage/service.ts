@@ -9,7 +9,7 @@ import { fileMapping, type BlockingKey, type Mapping } from './mapping.ts'
 import { computeGammas, trainModel, type Model, type TrainOptions } from './model.ts'
 import type { AliasTable } from './nicknames.ts'
 import type { LinkRecord } from './records.ts'
-import { oneToOneProbabilities } from './posterior.ts'
+import { oneToOneLinks } from './posterior.ts'
 import { pairScorer, probabilityFromWeight, scorePairs } from './score.ts'
 import { startWorker } from '../../platform/worker.ts'
 
@@ -47,11 +47,17 @@ export type LinkageResult = {
   gammas: Int8Array
   weights: Float64Array
   probabilities: Float64Array
+  /**
+   * One to one only (null otherwise): the bits that weighing the records' other candidates (decision 0013)
+   * adds to pair p's own weight, so that weights[p] + otherCandidates(p) is the weight of its probability.
+   */
+  otherCandidates: ((p: number) => number) | null
   /** 0 where a one-to-one link gave one of the pair's records to a better match. */
   isEligible: Uint8Array
   /** Cluster number per record: left records first, then right. */
   clusters: Int32Array
   blockingRules: BlockingRule[]
+  /** Milliseconds per step; from `linkTablesInParallel`, `train` ran in the worker beside blocking, not before it. */
   timings: Record<string, number>
 }
 
@@ -114,6 +120,8 @@ export function linkTables(L: Table, R: Table | null, mapping: Mapping, aliases:
 }
 
 export type TrainTask = { left: SharedTable; right: SharedTable | null; mapping: Mapping; seed: number }
+/** The worker's first answer: the model, and how long training took in the worker. */
+export type TrainedModel = { model: Omit<Model, 'comparisons'>; trainMs: number }
 /**
  * The blocking rules to index: each thread takes the next rule of `order` from `next` (shared) until none is
  * left. The rules training blocks on too come last: the worker has their blocks once trained, and the main
@@ -201,18 +209,22 @@ export async function linkTablesInParallel(L: Table, R: Table | null, mapping: M
   const { timings, lap } = timer()
   const comps = comparisonsFor(mapping, aliases)
   const task: TrainTask = { left: shareTable(L), right: R ? shareTable(R) : null, mapping, seed }
-  type Message = Omit<Model, 'comparisons'> | IndexedRules | BlockedChunks | { compared: number }
+  type Message = TrainedModel | IndexedRules | BlockedChunks | { compared: number }
   const { worker, next } = startWorker<Message>(import.meta.url, 'train-worker', task)
   // The worker answers each task in turn, once it has trained: the model, then the rules it indexed, the
   // chunks it joined, the pairs it compared (each possibly none, when this thread had taken them all).
   const inbox: { model?: Model; indexed?: IndexedRules; blocked?: BlockedChunks; compared?: boolean } = {}
+  let trainMs = 0
   const receive = async <K extends keyof typeof inbox>(kind: K): Promise<NonNullable<(typeof inbox)[K]>> => {
     while (inbox[kind] === undefined) {
       const m = await next()
       if ('indexed' in m) inbox.indexed = m
       else if ('blocked' in m) inbox.blocked = m
       else if ('compared' in m) inbox.compared = true
-      else inbox.model = { comparisons: comps, ...m }
+      else {
+        inbox.model = { comparisons: comps, ...m.model }
+        trainMs = m.trainMs
+      }
     }
     return inbox[kind]!
   }
@@ -252,7 +264,9 @@ export async function linkTablesInParallel(L: Table, R: Table | null, mapping: M
     lap('compare and score')
     await receive('compared')
     lap('wait for the other thread')
-    return finish(L, R, mapping, model, blockingRules, pairs, gammas, timings, lap, weights)
+    const result = finish(L, R, mapping, model, blockingRules, pairs, gammas, timings, lap, weights)
+    // Training ran in the worker while this thread indexed the blocking rules: its time is beside theirs, not added to it.
+    return { ...result, timings: { train: trainMs, ...result.timings } }
   } finally {
     void worker.terminate()
   }
@@ -265,10 +279,11 @@ function finish(L: Table, R: Table | null, mapping: Mapping, model: Model, block
   if (!scored) lap('score')
   const oneToOne = R !== null && mapping.oneToOne
   let probabilities: Float64Array = new Float64Array(weights.length)
+  let otherCandidates: LinkageResult['otherCandidates'] = null
   const isEligible = oneToOne ? bestMatchesOnly(pairs, weights, L.size, R.size) : new Uint8Array(pairs.length).fill(1)
   lap('one to one')
   // One to one, a pair's probability takes account of each record's other candidates (decision 0013).
-  if (oneToOne) probabilities = oneToOneProbabilities(pairs, weights, isEligible, model.lambda, L.size, R.size)
+  if (oneToOne) ({ probabilities, otherCandidates } = oneToOneLinks(pairs, weights, isEligible, model.lambda, L.size, R.size))
   else for (let p = 0; p < weights.length; p++) probabilities[p] = probabilityFromWeight(weights[p])
   lap('probabilities')
   // Only the links join records: a few in a hundred of the pairs at scale, so they are picked out first.
@@ -285,7 +300,7 @@ function finish(L: Table, R: Table | null, mapping: Mapping, model: Model, block
   }
   const clusters = connectedComponents(L.size + (R?.size ?? 0), a, b, () => true)
   lap('cluster')
-  return { model, pairs, gammas, weights, probabilities, isEligible, clusters, blockingRules, timings }
+  return { model, pairs, gammas, weights, probabilities, otherCandidates, isEligible, clusters, blockingRules, timings }
 }
 
 /**

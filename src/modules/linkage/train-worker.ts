@@ -5,7 +5,7 @@ import { fileMapping } from './mapping.ts'
 import { trainModel } from './model.ts'
 import type { BlockCache } from './blocking.ts'
 import { loadAliasTable } from './nicknames.ts'
-import { compareChunks, indexRules, joinChunks, trainingOptions, type BlockTask, type CompareTask, type IndexTask, type TrainTask } from './service.ts'
+import { compareChunks, indexRules, joinChunks, trainingOptions, type BlockTask, type CompareTask, type IndexTask, type TrainedModel, type TrainTask } from './service.ts'
 
 // Trains the model on the run's records (shared memory) while the main thread indexes the blocking rules,
 // then indexes whatever rules are left, joins whatever chunks of records are left and compares its share
@@ -15,10 +15,11 @@ const { left, right } = tablesFromShared(task.left, task.right)
 const comps = buildComparisons(fileMapping(task.mapping, 'left'), fileMapping(task.mapping, 'right'), loadAliasTable())
 // The blocks training makes for rules that blocking uses too are kept, and sent when the rules are indexed.
 const cache: BlockCache = new Map()
+const started = performance.now()
 const trained = trainModel(comps, left, right, trainingOptions(task.mapping, task.seed), cache)
 const { comparisons: _comparisons, ...model } = trained
 void _comparisons
-parentPort!.postMessage(model)
+parentPort!.postMessage({ model, trainMs: performance.now() - started } satisfies TrainedModel)
 parentPort!.on('message', (work: IndexTask | BlockTask | CompareTask) => {
   if (work.kind === 'index') {
     const indexed = indexRules(work, left, right, cache)
